@@ -1,0 +1,109 @@
+"""The run configuration: every option a run takes, validated in one place."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+from .randomspec import RandomSpec, parse_random_spec
+
+MODES = ("eager", "lazy", "memmap")
+MAX_BATCH_SIZE = 1 << 16
+MAX_EPOCHS = 10_000
+MAX_RESIZE = 4096
+
+
+def max_workers() -> int:
+    """A sensible upper bound for num_workers on this machine."""
+    return max(8, min(32, 2 * (os.cpu_count() or 1)))
+
+
+def default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache")
+    return Path(base) / "dataloader-explorer"
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """What to load and how. Exactly one of ``folder`` and ``random`` is set."""
+
+    folder: str | None = None
+    random: str | None = None
+    mode: str = "lazy"
+    batch_size: int = 64
+    workers: int = 0
+    epochs: int = 1
+    max_batches: int | None = None
+    resize: int = 224
+    shuffle: bool = False
+    start_method: str | None = None
+    cache_dir: str | None = None
+    allow_over_budget: bool = False
+    #: Seconds between batches that carry preview thumbnails; 0 turns the preview off.
+    preview_interval: float = 0.25
+    preview_count: int = 16
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def source_label(self) -> str:
+        return f"folder {self.folder}" if self.folder else f"random {self.random}"
+
+    @property
+    def random_spec(self) -> RandomSpec | None:
+        return parse_random_spec(self.random) if self.random else None
+
+    @property
+    def resolved_start_method(self) -> str:
+        return self.start_method or multiprocessing.get_start_method()
+
+    @property
+    def resolved_cache_dir(self) -> Path:
+        return Path(self.cache_dir) if self.cache_dir else default_cache_dir() / "memmap"
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["start_method"] = self.resolved_start_method
+        d["cache_dir"] = str(self.resolved_cache_dir)
+        return d
+
+    def validate(self) -> RunConfig:
+        """Raise ConfigError naming the first bad option; return self when all is well."""
+        if bool(self.folder) == bool(self.random):
+            raise ConfigError("--folder/--random", "give exactly one source: a folder or a spec")
+        if self.folder is not None:
+            p = Path(self.folder).expanduser()
+            if not p.exists():
+                raise ConfigError("--folder", f"{self.folder} does not exist")
+            if not p.is_dir():
+                raise ConfigError("--folder", f"{self.folder} is not a folder")
+        if self.random is not None:
+            parse_random_spec(self.random)
+        if self.mode not in MODES:
+            raise ConfigError("--mode", f"{self.mode!r} is not one of {', '.join(MODES)}")
+        if self.random is not None and self.mode == "memmap":
+            raise ConfigError("--mode", "memmap needs an image folder; use eager or lazy")
+        _check_range("--batch-size", self.batch_size, 1, MAX_BATCH_SIZE)
+        _check_range("--workers", self.workers, 0, max_workers())
+        _check_range("--epochs", self.epochs, 1, MAX_EPOCHS)
+        if self.max_batches is not None:
+            _check_range("--max-batches", self.max_batches, 1, 10**12)
+        _check_range("--resize", self.resize, 8, MAX_RESIZE)
+        methods = multiprocessing.get_all_start_methods()
+        if self.start_method is not None and self.start_method not in methods:
+            raise ConfigError(
+                "--start-method", f"{self.start_method!r} is not one of {', '.join(methods)}"
+            )
+        if self.preview_interval < 0:
+            raise ConfigError("preview_interval", "must be 0 (off) or positive")
+        return self
+
+
+def _check_range(option: str, value: object, lo: int, hi: int) -> None:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ConfigError(option, f"must be a whole number, not {value!r}")
+    if not lo <= value <= hi:
+        raise ConfigError(option, f"must be between {lo} and {hi}, not {value}")

@@ -1,0 +1,169 @@
+"""Building the dataset a run configuration asks for, with progress, cancellation and a
+memory budget that refuses eager loads which would not fit."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import psutil
+from torch.utils.data import Dataset
+
+from .config import RunConfig
+from .decode import DecodeError, read_header
+from .errors import DatasetError
+from .folder import FolderItem, FolderListing, SkippedFile, list_folder
+from .image_datasets import EagerImageDataset, LazyImageDataset, Progress
+from .memmap_cache import build_or_reuse
+from .random_datasets import EagerRandomDataset, LazyRandomDataset
+from .units import format_bytes
+
+#: Eager loads may use at most this fraction of the memory available when the run starts.
+EAGER_BUDGET_FRACTION = 0.5
+
+
+@dataclass(frozen=True)
+class SampleInfo:
+    """What the preview's detail view says about one sample, beyond its pixels."""
+
+    path: str | None
+    class_name: str | None
+    original_size: tuple[int, int] | None
+    original_mode: str | None
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    kind: str  # "folder" or "random"
+    mode: str
+    items: int
+    skipped: tuple[SkippedFile, ...]
+    init_s: float
+    classes: tuple[str, ...] = ()
+    estimated_eager_bytes: int | None = None
+    cache_file: str | None = None
+    cache_reused: bool | None = None
+
+
+@dataclass
+class BuiltDataset:
+    dataset: Dataset
+    info: DatasetInfo
+    listing: FolderListing | None = None
+
+    def describe(self, index: int) -> SampleInfo:
+        path_of: Callable[[int], str | None] = getattr(self.dataset, "path", lambda i: None)
+        path = path_of(index)
+        class_name = None
+        if self.listing is not None:
+            labels = getattr(self.dataset, "labels", None)
+            if labels is not None and 0 <= index < len(labels):
+                class_name = self.listing.class_name(int(labels[index]))
+        if path is None:
+            return SampleInfo(None, class_name, None, None)
+        try:
+            header = read_header(path)
+            return SampleInfo(path, class_name, header.size, header.mode)
+        except DecodeError:
+            return SampleInfo(path, class_name, None, None)
+
+
+def eager_budget() -> int:
+    return int(psutil.virtual_memory().available * EAGER_BUDGET_FRACTION)
+
+
+def build_dataset(
+    config: RunConfig,
+    progress: Progress | None = None,
+    stop: threading.Event | None = None,
+) -> BuiltDataset:
+    """Build the dataset for ``config`` (validated). Raises DatasetError or Cancelled."""
+    t0 = time.perf_counter()
+    spec = config.random_spec
+    if spec is not None:
+        if config.mode == "eager":
+            _check_budget(spec.total_bytes, config, what=f"the eager random spec {spec}")
+            dataset: Dataset = EagerRandomDataset(spec, progress, stop)
+        else:
+            dataset = LazyRandomDataset(spec)
+        info = DatasetInfo(
+            "random",
+            config.mode,
+            spec.count,
+            (),
+            time.perf_counter() - t0,
+            estimated_eager_bytes=spec.total_bytes,
+        )
+        return BuiltDataset(dataset, info)
+
+    assert config.folder is not None
+    listing = list_folder(config.folder)
+    items, skipped, eager_bytes = _check_headers(listing.files)
+    skipped = list(listing.skipped) + skipped
+    if not items:
+        raise DatasetError(_empty_message(config.folder, listing, skipped))
+    cache_file = cache_reused = None
+    if config.mode == "eager":
+        _check_budget(eager_bytes, config, what=f"decoding {len(items)} images eagerly")
+        eager = EagerImageDataset(items, config.resize, progress, stop)
+        skipped += eager.skipped
+        dataset = eager
+    elif config.mode == "memmap":
+        build = build_or_reuse(items, config.resize, config.resolved_cache_dir, progress, stop)
+        skipped += build.skipped
+        dataset, cache_file, cache_reused = build.dataset, build.cache_file, build.reused
+    else:
+        dataset = LazyImageDataset(items, config.resize)
+    if len(dataset) == 0:
+        raise DatasetError(_empty_message(config.folder, listing, skipped))
+    info = DatasetInfo(
+        "folder",
+        config.mode,
+        len(dataset),
+        tuple(skipped),
+        time.perf_counter() - t0,
+        classes=listing.classes,
+        estimated_eager_bytes=eager_bytes,
+        cache_file=cache_file,
+        cache_reused=cache_reused,
+    )
+    return BuiltDataset(dataset, info, listing)
+
+
+def _check_headers(
+    files: tuple[FolderItem, ...],
+) -> tuple[list[FolderItem], list[SkippedFile], int]:
+    """Keep the files whose header Pillow reads; sum their decoded RGB size."""
+    items: list[FolderItem] = []
+    skipped: list[SkippedFile] = []
+    total = 0
+    for item in files:
+        try:
+            w, h = read_header(item.path).size
+        except DecodeError as exc:
+            skipped.append(SkippedFile(item.path, str(exc)))
+            continue
+        items.append(item)
+        total += w * h * 3
+    return items, skipped, total
+
+
+def _check_budget(need: int, config: RunConfig, what: str) -> None:
+    budget = eager_budget()
+    if need > budget and not config.allow_over_budget:
+        raise DatasetError(
+            f"{what} needs about {format_bytes(need)} of memory, over the budget of "
+            f"{format_bytes(budget)} (half of what is available now); use lazy or memmap "
+            "loading, or allow it explicitly (--allow-over-budget)"
+        )
+
+
+def _empty_message(folder: str, listing: FolderListing, skipped: list[SkippedFile]) -> str:
+    if not listing.files and not listing.skipped:
+        return f"the folder {folder} is empty"
+    return (
+        f"the folder {folder} has no image that can be loaded "
+        f"({len(skipped)} file{'s' if len(skipped) != 1 else ''} skipped)"
+    )

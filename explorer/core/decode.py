@@ -1,0 +1,113 @@
+"""Decoding one image file into correct RGB pixels, and resizing it for the model.
+
+Every Pillow mode becomes RGB the way a person expects to see it: high-bit-depth greyscale is
+stretched to the 8-bit range (not clipped to white), transparency is composited on a neutral
+grey, EXIF orientation is applied and animated files give their first frame.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image, ImageFile, ImageOps
+
+#: Composited behind transparent pixels: a neutral mid grey that shows light and dark content.
+BACKGROUND = (128, 128, 128)
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    """What the file said about itself before conversion."""
+
+    format: str | None
+    mode: str
+    size: tuple[int, int]
+
+
+class DecodeError(Exception):
+    """The file cannot be decoded; the message is the reason shown to the user."""
+
+
+def open_rgb(path: str, target: int | None = None) -> tuple[Image.Image, ImageInfo]:
+    """Open ``path`` and return it as an RGB image, with what the header said.
+
+    With ``target`` set, JPEG decoding uses Pillow's ``draft`` so that the decoder skips detail a
+    resize to ``target`` pixels would throw away (the result is still at least that large).
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as im:
+                info = ImageInfo(im.format, im.mode, im.size)
+                if target is not None and im.format == "JPEG":
+                    im.draft("RGB", (target, target))
+                im.load()
+                rgb = to_rgb(ImageOps.exif_transpose(im) or im)
+    except DecodeError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise DecodeError(f"decompression bomb refused: {exc}") from None
+    except MemoryError:
+        raise DecodeError("out of memory while decoding") from None
+    except Exception as exc:  # Pillow raises many types for broken files
+        raise DecodeError(_reason(exc)) from None
+    return rgb, info
+
+
+def to_rgb(im: Image.Image) -> Image.Image:
+    """Convert any Pillow mode to RGB faithfully."""
+    mode = im.mode
+    if mode == "RGB":
+        return im
+    if mode in ("I", "F") or mode.startswith("I;16"):
+        return Image.fromarray(_stretch_to_uint8(np.asarray(im)), "L").convert("RGB")
+    if mode == "P" and "transparency" in im.info:
+        im = im.convert("RGBA")
+        mode = "RGBA"
+    if mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        rgba = im.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (*BACKGROUND, 255))
+        return Image.alpha_composite(background, rgba).convert("RGB")
+    return im.convert("RGB")
+
+
+def _stretch_to_uint8(a: np.ndarray) -> np.ndarray:
+    a = a.astype(np.float64, copy=False)
+    finite = np.isfinite(a)
+    if not finite.any():
+        return np.zeros(a.shape, np.uint8)
+    lo, hi = float(a[finite].min()), float(a[finite].max())
+    scale = 255.0 / (hi - lo) if hi > lo else 0.0
+    out = np.where(finite, (a - lo) * scale, 0.0)
+    return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+
+
+def fit_square(im: Image.Image, size: int) -> np.ndarray:
+    """Scale the shorter side to ``size`` and centre-crop: an HWC uint8 array of size×size."""
+    if im.size != (size, size):
+        im = ImageOps.fit(im, (size, size), Image.Resampling.BILINEAR, reducing_gap=3.0)
+    return np.array(im, dtype=np.uint8)  # a writable copy, so torch.from_numpy can own it
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    if isinstance(exc, OSError) and "truncated" in text.lower():
+        return f"truncated file: {text}"
+    if type(exc).__name__ == "UnidentifiedImageError":
+        return "not an image Pillow can identify"
+    return f"{type(exc).__name__}: {text}"
+
+
+# Truncated files are errors (the default), never silently half-loaded.
+ImageFile.LOAD_TRUNCATED_IMAGES = False
+
+
+def read_header(path: str) -> ImageInfo:
+    """What the file's header says (format, mode, size), without decoding pixels."""
+    try:
+        with Image.open(path) as im:
+            return ImageInfo(im.format, im.mode, im.size)
+    except Exception as exc:
+        raise DecodeError(_reason(exc)) from None

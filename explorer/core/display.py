@@ -1,0 +1,70 @@
+"""Turning a sample tensor into a small picture for the preview: honest, whatever its dtype and
+range (uint8 as is; anything else stretched from its own min to its own max)."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from PIL import Image
+
+THUMB_SIZE = 96
+DETAIL_SIZE = 256
+
+
+def to_display_array(x: torch.Tensor | np.ndarray) -> np.ndarray | None:
+    """An HxWx3 uint8 array showing ``x``, or None when ``x`` is not image-like.
+
+    Understands CHW and HWC with 1, 3 or 4 channels and plain 2-D arrays; extra leading
+    dimensions are indexed at 0 (the first frame or slice).
+    """
+    a = x.detach().cpu() if isinstance(x, torch.Tensor) else torch.as_tensor(np.asarray(x))
+    if a.dtype in (torch.bfloat16, torch.float16, torch.bool) or a.is_complex():
+        a = a.real.float() if a.is_complex() else a.float()
+    arr = a.numpy()
+    while arr.ndim > 3:
+        arr = arr[0]
+    if arr.ndim == 3:
+        if arr.shape[0] in (1, 3, 4) and arr.shape[-1] not in (1, 3, 4):
+            arr = np.moveaxis(arr, 0, -1)
+        elif arr.shape[-1] not in (1, 3, 4):
+            arr = arr[0] if arr.shape[0] <= arr.shape[-1] else arr[..., 0]
+    if arr.ndim == 2:
+        arr = arr[..., None]
+    if arr.ndim != 3 or min(arr.shape[:2]) < 2:
+        return None
+    arr = arr[..., :3] if arr.shape[-1] >= 3 else arr[..., :1]
+    u8 = arr if arr.dtype == np.uint8 else _stretch(arr)
+    if u8.shape[-1] == 1:
+        u8 = np.repeat(u8, 3, axis=-1)
+    return np.ascontiguousarray(u8)
+
+
+def fit_within(rgb: np.ndarray, size: int) -> np.ndarray:
+    """Downscale an HxWx3 uint8 array so that neither side exceeds ``size`` (never upscale)."""
+    h, w = rgb.shape[:2]
+    if max(h, w) <= size:
+        return rgb
+    scale = size / max(h, w)
+    im = Image.fromarray(rgb).resize(
+        (max(1, round(w * scale)), max(1, round(h * scale))), Image.Resampling.BILINEAR
+    )
+    return np.asarray(im).copy()
+
+
+def tensor_stats(x: torch.Tensor) -> tuple[float, float, float]:
+    """min, max and mean of a tensor of any dtype."""
+    f = x.detach().float()
+    if f.numel() == 0:
+        return (float("nan"),) * 3
+    return float(f.min()), float(f.max()), float(f.mean())
+
+
+def _stretch(a: np.ndarray) -> np.ndarray:
+    a = a.astype(np.float32, copy=False)
+    finite = np.isfinite(a)
+    if not finite.all():
+        a = np.where(finite, a, 0.0)
+    lo, hi = float(a.min()), float(a.max())
+    if hi <= lo:
+        return np.full(a.shape, 128 if hi != 0 else 0, np.uint8)
+    return ((a - lo) * (255.0 / (hi - lo)) + 0.5).astype(np.uint8)

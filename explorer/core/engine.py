@@ -1,0 +1,262 @@
+"""The run engine: builds the dataset and the real ``torch.utils.data.DataLoader`` from a run
+configuration, iterates it, and reports everything as plain events.
+
+``run(config, emit, stop)`` is a plain function: the window calls it on a QThread, the headless
+command line on its main thread. ``emit`` is called from the calling thread and from the memory
+sampler's thread, so it must be thread-safe (a Qt signal emit is; so is RunRecorder).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import multiprocessing
+import os
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+import torch
+from torch.utils.data import DataLoader
+
+from .config import RunConfig
+from .dataset_factory import BuiltDataset, build_dataset
+from .display import DETAIL_SIZE, THUMB_SIZE, fit_within, tensor_stats, to_display_array
+from .errors import Cancelled, ConfigError, DatasetError
+from .events import (
+    BatchDone,
+    DatasetProgress,
+    DatasetReady,
+    EpochStarted,
+    PreviewSample,
+    RunFinished,
+    RunStarted,
+)
+from .folder import SkippedFile
+from .sampler import MemorySampler
+
+log = logging.getLogger(__name__)
+
+Emit = Callable[[object], None]
+PROGRESS_INTERVAL_S = 0.1
+
+
+class WorkerRegistry:
+    """Where each DataLoader worker writes its pid as it starts (via ``worker_init_fn``), so
+    that the sampler can tell ``worker-0`` from ``worker-1`` and from helper processes."""
+
+    def __init__(self, context: Any, num_workers: int) -> None:
+        self.array = context.Array("q", max(1, num_workers), lock=False)
+
+    def pids(self) -> dict[int, int]:
+        return {pid: wid for wid, pid in enumerate(self.array[:]) if pid}
+
+    def worker_init_fn(self) -> Callable[[int], None]:
+        return functools.partial(_register_worker, self.array)
+
+
+def _register_worker(array: Any, worker_id: int) -> None:
+    array[worker_id] = os.getpid()
+
+
+def run(config: RunConfig, emit: Emit, stop: threading.Event | None = None) -> RunFinished:
+    """Run ``config`` to completion, stop or failure; return (and emit) the RunFinished event."""
+    stop = stop or threading.Event()
+    t0 = time.monotonic()
+
+    def now() -> float:
+        return time.monotonic() - t0
+
+    try:
+        config.validate()
+    except ConfigError as exc:
+        finished = RunFinished(now(), "failed", str(exc))
+        emit(finished)
+        return finished
+
+    context = multiprocessing.get_context(config.resolved_start_method)
+    registry = WorkerRegistry(context, config.workers)
+    sampler = MemorySampler(emit, t0, registry.pids)
+    emit(RunStarted(0.0, config.to_dict(), os.getpid()))
+    sampler.start()
+    counts = _Counts()
+    try:
+        built = build_dataset(config, _progress_emitter(emit, now), stop)
+        emit(DatasetReady(now(), built.info))
+        loader = DataLoader(
+            built.dataset,
+            batch_size=config.batch_size,
+            shuffle=config.shuffle,
+            num_workers=config.workers,
+            worker_init_fn=registry.worker_init_fn() if config.workers else None,
+            multiprocessing_context=context if config.workers else None,
+        )
+        status = _iterate(config, loader, built, emit, stop, now, counts)
+        finished = RunFinished(now(), status, "", counts.batches, counts.samples)
+    except Cancelled as exc:
+        finished = RunFinished(now(), "stopped", str(exc), counts.batches, counts.samples)
+    except DatasetError as exc:
+        finished = RunFinished(now(), "failed", str(exc), counts.batches, counts.samples)
+    except Exception as exc:
+        log.exception("run failed")
+        finished = RunFinished(
+            now(),
+            "failed",
+            f"{type(exc).__name__}: {exc}",
+            counts.batches,
+            counts.samples,
+            details=traceback.format_exc(),
+        )
+    finally:
+        sampler.stop()
+    finished = RunFinished(
+        now(),
+        finished.status,
+        finished.reason,
+        finished.batches,
+        finished.samples,
+        finished.details,
+    )
+    emit(finished)
+    return finished
+
+
+class _Counts:
+    batches = 0
+    samples = 0
+
+
+def _iterate(
+    config: RunConfig,
+    loader: DataLoader,
+    built: BuiltDataset,
+    emit: Emit,
+    stop: threading.Event,
+    now: Callable[[], float],
+    counts: _Counts,
+) -> str:
+    preview = _PreviewPicker(config, built)
+    per_epoch = len(loader)
+    for epoch in range(config.epochs):
+        if stop.is_set():
+            return "stopped"
+        remaining = None if config.max_batches is None else config.max_batches - counts.batches
+        emit(
+            EpochStarted(
+                now(), epoch, per_epoch if remaining is None else min(per_epoch, remaining)
+            )
+        )
+        iterator = iter(loader)
+        try:
+            while True:
+                if stop.is_set():
+                    return "stopped"
+                t_ask = time.monotonic()
+                try:
+                    batch = next(iterator)
+                except StopIteration:
+                    break
+                wait = time.monotonic() - t_ask
+                emit(_batch_event(batch, counts.batches, epoch, wait, config, built, preview, now))
+                counts.batches += 1
+                counts.samples += _batch_len(batch)
+                if config.max_batches is not None and counts.batches >= config.max_batches:
+                    return "completed"
+        finally:
+            shutdown_iterator(iterator)
+    return "completed"
+
+
+def shutdown_iterator(iterator: Any) -> None:
+    """End a DataLoader iterator's worker processes now rather than at garbage collection.
+
+    ``_shutdown_workers`` is what the iterator's own ``__del__`` calls; calling it here makes
+    the moment deterministic (an exception's traceback can keep the iterator alive).
+    """
+    shutdown = getattr(iterator, "_shutdown_workers", None)
+    if shutdown is not None:
+        shutdown()
+
+
+def _batch_len(batch: Any) -> int:
+    if isinstance(batch, dict) and "index" in batch:
+        return len(batch["index"])
+    return len(batch)
+
+
+def _batch_event(batch, number, epoch, wait, config, built, preview, now) -> BatchDone:
+    worker = int(batch["worker"][0]) if config.workers else None
+    errors = batch.get("error")
+    failed: tuple[SkippedFile, ...] = ()
+    if errors and any(errors):
+        failed = tuple(
+            SkippedFile(built.describe(int(i)).path or f"#{int(i)}", e)
+            for i, e in zip(batch["index"], errors, strict=False)
+            if e
+        )
+    return BatchDone(
+        now(), number, epoch, worker, wait, len(batch["index"]), failed, preview.maybe(batch)
+    )
+
+
+class _PreviewPicker:
+    """Makes preview samples for at most one batch per ``preview_interval`` seconds: making
+    them for every batch would slow loading down."""
+
+    def __init__(self, config: RunConfig, built: BuiltDataset) -> None:
+        self.interval = config.preview_interval
+        self.count = config.preview_count
+        self.built = built
+        self.next_at = 0.0
+
+    def maybe(self, batch: dict[str, Any]) -> tuple[PreviewSample, ...] | None:
+        if self.interval <= 0:
+            return None
+        t = time.monotonic()
+        if t < self.next_at:
+            return None
+        self.next_at = t + self.interval
+        return tuple(self._sample(batch, i) for i in range(min(self.count, len(batch["index"]))))
+
+    def _sample(self, batch: dict[str, Any], i: int) -> PreviewSample:
+        x: torch.Tensor = batch["image"][i]
+        index = int(batch["index"][i])
+        rgb = to_display_array(x)
+        if rgb is None:
+            rgb = torch.zeros((8, 8, 3), dtype=torch.uint8).numpy()
+        lo, hi, mean = tensor_stats(x)
+        info = self.built.describe(index)
+        errors = batch.get("error")
+        return PreviewSample(
+            index=index,
+            label=int(batch["label"][i]),
+            worker=int(batch["worker"][i]),
+            thumbnail=fit_within(rgb, THUMB_SIZE),
+            image=fit_within(rgb, DETAIL_SIZE),
+            shape=tuple(x.shape),
+            dtype=str(x.dtype).replace("torch.", ""),
+            min=lo,
+            max=hi,
+            mean=mean,
+            path=info.path,
+            class_name=info.class_name,
+            original_size=info.original_size,
+            original_mode=info.original_mode,
+            error=errors[i] if errors else "",
+        )
+
+
+def _progress_emitter(emit: Emit, now: Callable[[], float]) -> Callable[[int, int], None]:
+    state = {"t0": time.monotonic(), "last": 0.0}
+
+    def progress(done: int, total: int) -> None:
+        t = time.monotonic()
+        if done < total and t - state["last"] < PROGRESS_INTERVAL_S:
+            return
+        state["last"] = t
+        elapsed = t - state["t0"]
+        emit(DatasetProgress(now(), "prepare", done, total, done / elapsed if elapsed > 0 else 0.0))
+
+    return progress

@@ -1,0 +1,181 @@
+"""The process-memory sampler: on its own thread, it finds the main process, each DataLoader
+worker and any helper process, and reads their memory.
+
+RSS is read at ``interval`` (10 Hz by default; 9 µs a process). USS and PSS need the kernel to
+walk the page tables (psutil's ``memory_full_info``, about 15 ms a process at 1 GB resident),
+so they are read at an adaptive, lower rate that keeps the sampler's own cost under
+``full_budget`` of one core.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+import psutil
+
+from .events import MemorySweep, ProcessesChanged, ProcessMemory
+
+log = logging.getLogger(__name__)
+
+#: A child process we cannot yet name is not shown for this long: a DataLoader worker names
+#: itself (through worker_init_fn) within milliseconds of starting.
+UNNAMED_GRACE_S = 1.5
+DISCOVERY_INTERVAL_S = 1.0
+MIN_FULL_INTERVAL_S = 0.25
+
+
+def helper_role(proc: psutil.Process) -> str | None:
+    """Name a helper process from its command line (forkserver, resource tracker)."""
+    try:
+        cmdline = " ".join(proc.cmdline())
+    except (psutil.Error, OSError):
+        return None
+    if "forkserver" in cmdline:
+        return "forkserver"
+    if "resource_tracker" in cmdline:
+        return "resource-tracker"
+    if "semaphore_tracker" in cmdline:
+        return "semaphore-tracker"
+    return None
+
+
+class MemorySampler:
+    """Samples memory of this process and its descendants until ``stop()``.
+
+    ``emit`` receives MemorySweep and ProcessesChanged events (from the sampler's thread).
+    ``worker_pids`` returns {pid: worker id} for the DataLoader workers known so far.
+    """
+
+    def __init__(
+        self,
+        emit: Callable[[object], None],
+        t0: float,
+        worker_pids: Callable[[], dict[int, int]] = dict,
+        interval: float = 0.1,
+        full_budget: float = 0.015,
+    ) -> None:
+        self._emit = emit
+        self._t0 = t0
+        self._worker_pids = worker_pids
+        self.interval = interval
+        self.full_budget = full_budget
+        self._main = psutil.Process()
+        self._tracked: dict[int, tuple[psutil.Process, str]] = {
+            self._main.pid: (self._main, "main")
+        }
+        self._helpers = 0
+        self._next_discovery = 0.0
+        self._next_full = 0.0
+        self._last_worker_map: dict[int, int] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="memory-sampler", daemon=True)
+        self.cpu_s = 0.0  # CPU time the sampler's thread has used, for the benchmark
+        self.sweeps = 0
+        self.full_sweeps = 0
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Take a last sweep (so that exited workers show as gone) and end the thread."""
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
+
+    def _loop(self) -> None:
+        cpu0 = time.thread_time()
+        try:
+            while True:
+                start = time.monotonic()
+                self.sweep()
+                self.cpu_s = time.thread_time() - cpu0
+                if self._stop.wait(max(0.0, self.interval - (time.monotonic() - start))):
+                    self.sweep(force_full=True)
+                    break
+        except Exception:  # never take the run down; say why the chart stopped
+            log.exception("memory sampler failed")
+        finally:
+            self.cpu_s = time.thread_time() - cpu0
+
+    def sweep(self, force_full: bool = False) -> MemorySweep:
+        now = time.monotonic()
+        self._discover(now)
+        full = force_full or now >= self._next_full
+        rows: list[ProcessMemory] = []
+        gone: list[tuple[str, int]] = []
+        c0 = time.thread_time()
+        for pid, (proc, role) in list(self._tracked.items()):
+            try:
+                if full:
+                    m = proc.memory_full_info()
+                    rows.append(ProcessMemory(pid, role, m.rss, m.uss, getattr(m, "pss", None)))
+                else:
+                    rows.append(ProcessMemory(pid, role, proc.memory_info().rss, None, None))
+            except psutil.AccessDenied:
+                try:
+                    rows.append(ProcessMemory(pid, role, proc.memory_info().rss, None, None))
+                except psutil.Error:
+                    gone.append((role, pid))
+            except psutil.Error:
+                gone.append((role, pid))
+        if full:
+            cost = time.thread_time() - c0
+            self._next_full = now + max(MIN_FULL_INTERVAL_S, cost / self.full_budget)
+            self.full_sweeps += 1
+        for _role, pid in gone:
+            self._tracked.pop(pid, None)
+        t = now - self._t0
+        if gone:
+            self._emit(ProcessesChanged(t, exited=tuple(gone)))
+        event = MemorySweep(t, tuple(rows), full)
+        self.sweeps += 1
+        self._emit(event)
+        return event
+
+    def _discover(self, now: float) -> None:
+        workers = self._worker_pids()
+        if workers == self._last_worker_map and now < self._next_discovery:
+            return
+        self._last_worker_map = dict(workers)
+        self._next_discovery = now + DISCOVERY_INTERVAL_S
+        try:
+            children = self._main.children(recursive=True)
+        except psutil.Error:
+            children = []
+        started: list[tuple[str, int]] = []
+        renamed: list[tuple[str, int]] = []
+        for proc in children:
+            pid = proc.pid
+            if pid in workers:
+                role = f"worker-{workers[pid]}"
+            elif pid in self._tracked:
+                continue
+            else:
+                role = helper_role(proc) or self._unnamed_role(proc)
+                if role is None:
+                    continue
+            known = self._tracked.get(pid)
+            if known is not None and known[1] == role:
+                continue
+            if known is not None:
+                renamed.append((known[1], pid))
+            self._tracked[pid] = (proc, role)
+            started.append((role, pid))
+        if started:
+            self._next_full = 0.0  # read a newcomer's USS/PSS at once
+            self._emit(
+                ProcessesChanged(now - self._t0, started=tuple(started), exited=tuple(renamed))
+            )
+
+    def _unnamed_role(self, proc: psutil.Process) -> str | None:
+        try:
+            age = time.time() - proc.create_time()
+        except psutil.Error:
+            return None
+        if age < UNNAMED_GRACE_S:
+            return None
+        self._helpers += 1
+        return f"helper-{self._helpers}"

@@ -1,0 +1,29 @@
+"""The sample every built-in dataset returns, so that batches stack and tell who loaded what."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+from torch.utils.data import get_worker_info
+
+
+def worker_id() -> int:
+    """The DataLoader worker running this code, or -1 in the main process."""
+    info = get_worker_info()
+    return info.id if info is not None else -1
+
+
+def make_sample(image: torch.Tensor, index: int, label: int, error: str = "") -> dict[str, Any]:
+    """A sample as the model receives it: ``image`` plus its index, label and worker id.
+
+    ``error`` is empty unless the file could not be decoded, in which case ``image`` is a black
+    stand-in of the right shape so that the batch still stacks and the run goes on.
+    """
+    return {"image": image, "index": index, "label": label, "worker": worker_id(), "error": error}
+
+
+def hwc_to_chw(array: np.ndarray) -> torch.Tensor:
+    """An HWC uint8 array as a CHW tensor (a view, no copy)."""
+    return torch.from_numpy(array).permute(2, 0, 1)
