@@ -67,6 +67,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="when images are decoded: all in __init__, per __getitem__, or once into a "
         "memory-mapped cache",
     )
+    p.add_argument(
+        "--storage",
+        choices=("pil-list", "array-list"),
+        default="pil-list",
+        help="how an eager dataset holds its pixels: PIL images (4 bytes a pixel) or "
+        "numpy arrays (3)",
+    )
     p.add_argument("--batch-size", type=_positive_int, default=64, metavar="B")
     p.add_argument(
         "--workers",

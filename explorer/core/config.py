@@ -12,6 +12,7 @@ from .errors import ConfigError
 from .randomspec import RandomSpec, parse_random_spec
 
 MODES = ("eager", "lazy", "memmap")
+STORAGES = ("pil-list", "array-list")
 MAX_BATCH_SIZE = 1 << 16
 MAX_EPOCHS = 10_000
 MAX_RESIZE = 4096
@@ -40,6 +41,7 @@ class RunConfig:
     max_batches: int | None = None
     resize: int = 224
     shuffle: bool = False
+    storage: str = "pil-list"
     start_method: str | None = None
     cache_dir: str | None = None
     allow_over_budget: bool = False
@@ -84,6 +86,8 @@ class RunConfig:
             parse_random_spec(self.random)
         if self.mode not in MODES:
             raise ConfigError("--mode", f"{self.mode!r} is not one of {', '.join(MODES)}")
+        if self.storage not in STORAGES:
+            raise ConfigError("--storage", f"{self.storage!r} is not one of {', '.join(STORAGES)}")
         if self.random is not None and self.mode == "memmap":
             raise ConfigError("--mode", "memmap needs an image folder; use eager or lazy")
         _check_range("--batch-size", self.batch_size, 1, MAX_BATCH_SIZE)

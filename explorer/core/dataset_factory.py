@@ -15,7 +15,7 @@ from .config import RunConfig
 from .decode import DecodeError, read_header
 from .errors import DatasetError
 from .folder import FolderItem, FolderListing, SkippedFile, list_folder
-from .image_datasets import EagerImageDataset, LazyImageDataset, Progress
+from .image_datasets import STORAGES, EagerImageDataset, LazyImageDataset, Progress
 from .memmap_cache import build_or_reuse
 from .random_datasets import EagerRandomDataset, LazyRandomDataset
 from .units import format_bytes
@@ -100,14 +100,15 @@ def build_dataset(
 
     assert config.folder is not None
     listing = list_folder(config.folder)
-    items, skipped, eager_bytes = _check_headers(listing.files)
+    items, skipped, pixels = _check_headers(listing.files)
+    eager_bytes = pixels * STORAGES[config.storage]
     skipped = list(listing.skipped) + skipped
     if not items:
         raise DatasetError(_empty_message(config.folder, listing, skipped))
     cache_file = cache_reused = None
     if config.mode == "eager":
         _check_budget(eager_bytes, config, what=f"decoding {len(items)} images eagerly")
-        eager = EagerImageDataset(items, config.resize, progress, stop)
+        eager = EagerImageDataset(items, config.resize, progress, stop, config.storage)
         skipped += eager.skipped
         dataset = eager
     elif config.mode == "memmap":
@@ -135,7 +136,7 @@ def build_dataset(
 def _check_headers(
     files: tuple[FolderItem, ...],
 ) -> tuple[list[FolderItem], list[SkippedFile], int]:
-    """Keep the files whose header Pillow reads; sum their decoded RGB size."""
+    """Keep the files whose header Pillow reads; count their pixels."""
     items: list[FolderItem] = []
     skipped: list[SkippedFile] = []
     total = 0
@@ -146,7 +147,7 @@ def _check_headers(
             skipped.append(SkippedFile(item.path, str(exc)))
             continue
         items.append(item)
-        total += w * h * 3
+        total += w * h
     return items, skipped, total
 
 

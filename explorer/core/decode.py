@@ -86,8 +86,12 @@ def _stretch_to_uint8(a: np.ndarray) -> np.ndarray:
 
 def fit_square(im: Image.Image, size: int) -> np.ndarray:
     """Scale the shorter side to ``size`` and centre-crop: an HWC uint8 array of size×size."""
-    if im.size != (size, size):
-        im = ImageOps.fit(im, (size, size), Image.Resampling.BILINEAR, reducing_gap=3.0)
+    w, h = im.size
+    if (w, h) != (size, size):
+        side = min(w, h)
+        left, top = (w - side) / 2, (h - side) / 2
+        box = (left, top, left + side, top + side)
+        im = im.resize((size, size), Image.Resampling.BILINEAR, box=box, reducing_gap=3.0)
     return np.array(im, dtype=np.uint8)  # a writable copy, so torch.from_numpy can own it
 
 

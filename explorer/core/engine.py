@@ -8,7 +8,6 @@ sampler's thread, so it must be thread-safe (a Qt signal emit is; so is RunRecor
 
 from __future__ import annotations
 
-import functools
 import logging
 import multiprocessing
 import os
@@ -43,22 +42,11 @@ Emit = Callable[[object], None]
 PROGRESS_INTERVAL_S = 0.1
 
 
-class WorkerRegistry:
-    """Where each DataLoader worker writes its pid as it starts (via ``worker_init_fn``), so
-    that the sampler can tell ``worker-0`` from ``worker-1`` and from helper processes."""
-
-    def __init__(self, context: Any, num_workers: int) -> None:
-        self.array = context.Array("q", max(1, num_workers), lock=False)
-
-    def pids(self) -> dict[int, int]:
-        return {pid: wid for wid, pid in enumerate(self.array[:]) if pid}
-
-    def worker_init_fn(self) -> Callable[[int], None]:
-        return functools.partial(_register_worker, self.array)
-
-
-def _register_worker(array: Any, worker_id: int) -> None:
-    array[worker_id] = os.getpid()
+def worker_pids(iterator: Any) -> dict[int, int]:
+    """{pid: worker id} of a DataLoader iterator's worker processes, known from the moment they
+    start (``_workers`` is the iterator's list of processes, in worker-id order)."""
+    procs = getattr(iterator, "_workers", None) or []
+    return {p.pid: wid for wid, p in enumerate(procs) if getattr(p, "pid", None)}
 
 
 def run(config: RunConfig, emit: Emit, stop: threading.Event | None = None) -> RunFinished:
@@ -77,8 +65,7 @@ def run(config: RunConfig, emit: Emit, stop: threading.Event | None = None) -> R
         return finished
 
     context = multiprocessing.get_context(config.resolved_start_method)
-    registry = WorkerRegistry(context, config.workers)
-    sampler = MemorySampler(emit, t0, registry.pids)
+    sampler = MemorySampler(emit, t0)
     emit(RunStarted(0.0, config.to_dict(), os.getpid()))
     sampler.start()
     counts = _Counts()
@@ -90,10 +77,9 @@ def run(config: RunConfig, emit: Emit, stop: threading.Event | None = None) -> R
             batch_size=config.batch_size,
             shuffle=config.shuffle,
             num_workers=config.workers,
-            worker_init_fn=registry.worker_init_fn() if config.workers else None,
             multiprocessing_context=context if config.workers else None,
         )
-        status = _iterate(config, loader, built, emit, stop, now, counts)
+        status = _iterate(config, loader, built, emit, stop, now, counts, sampler)
         finished = RunFinished(now(), status, "", counts.batches, counts.samples)
     except Cancelled as exc:
         finished = RunFinished(now(), "stopped", str(exc), counts.batches, counts.samples)
@@ -136,6 +122,7 @@ def _iterate(
     stop: threading.Event,
     now: Callable[[], float],
     counts: _Counts,
+    sampler: MemorySampler,
 ) -> str:
     preview = _PreviewPicker(config, built)
     per_epoch = len(loader)
@@ -149,6 +136,7 @@ def _iterate(
             )
         )
         iterator = iter(loader)
+        sampler.set_workers(worker_pids(iterator))
         try:
             while True:
                 if stop.is_set():
@@ -165,6 +153,8 @@ def _iterate(
                 if config.max_batches is not None and counts.batches >= config.max_batches:
                     return "completed"
         finally:
+            if config.workers:
+                sampler.sync()
             shutdown_iterator(iterator)
     return "completed"
 

@@ -44,9 +44,18 @@ class LazyImageDataset(Dataset):
         return self.paths[index]
 
 
+#: How an eager dataset holds its decoded pixels, and what each costs per pixel: Pillow keeps
+#: RGB as 4 bytes a pixel (RGBX), a numpy array as 3.
+STORAGES = {"pil-list": 4, "array-list": 3}
+
+
 class EagerImageDataset(Dataset):
     """Decodes every image to RGB in ``__init__`` and keeps the pixels at their original size
-    in this process, like the classic in-memory dataset. Files that fail are skipped."""
+    in this process, like the classic in-memory dataset. Files that fail are skipped.
+
+    ``storage`` is ``pil-list`` (a list of PIL images, the classic pattern) or ``array-list``
+    (a list of numpy arrays).
+    """
 
     def __init__(
         self,
@@ -54,10 +63,14 @@ class EagerImageDataset(Dataset):
         size: int,
         progress: Progress | None = None,
         stop: threading.Event | None = None,
+        storage: str = "pil-list",
     ) -> None:
+        if storage not in STORAGES:
+            raise ValueError(f"unknown storage {storage!r}")
         self.size = size
+        self.storage = storage
         self.paths: list[str] = []
-        self.images: list[np.ndarray] = []
+        self.images: list[Image.Image | np.ndarray] = []
         labels: list[int] = []
         self.skipped: list[SkippedFile] = []
         total = len(items)
@@ -66,7 +79,7 @@ class EagerImageDataset(Dataset):
                 raise Cancelled("stopped while decoding the eager dataset")
             try:
                 im, _ = open_rgb(item.path)
-                self.images.append(np.array(im, dtype=np.uint8))
+                self.images.append(im if storage == "pil-list" else np.array(im, dtype=np.uint8))
                 self.paths.append(item.path)
                 labels.append(item.label)
             except DecodeError as exc:
@@ -77,13 +90,16 @@ class EagerImageDataset(Dataset):
 
     @property
     def nbytes(self) -> int:
-        return sum(a.nbytes for a in self.images)
+        """Bytes of pixel data held (Pillow's RGB: 4 a pixel)."""
+        per_pixel = STORAGES[self.storage]
+        return sum(_pixels(im) * per_pixel for im in self.images)
 
     def __len__(self) -> int:
         return len(self.images)
 
     def __getitem__(self, index: int) -> dict[str, Any]:
-        pixels = fit_square(Image.fromarray(self.images[index]), self.size)
+        im = self.images[index]
+        pixels = fit_square(im if isinstance(im, Image.Image) else Image.fromarray(im), self.size)
         return make_sample(hwc_to_chw(pixels), index, int(self.labels[index]))
 
     def path(self, index: int) -> str | None:
@@ -125,6 +141,10 @@ class MemmapImageDataset(Dataset):
 
     def path(self, index: int) -> str | None:
         return self.paths[index]
+
+
+def _pixels(im: Image.Image | np.ndarray) -> int:
+    return im.width * im.height if isinstance(im, Image.Image) else im.shape[0] * im.shape[1]
 
 
 def _blank(size: int) -> torch.Tensor:

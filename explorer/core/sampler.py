@@ -10,6 +10,7 @@ so they are read at an adaptive, lower rate that keeps the sampler's own cost un
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -20,16 +21,20 @@ from .events import MemorySweep, ProcessesChanged, ProcessMemory
 
 log = logging.getLogger(__name__)
 
-#: A child process we cannot yet name is not shown for this long: a DataLoader worker names
-#: itself (through worker_init_fn) within milliseconds of starting.
+#: A child process that is neither a known worker nor a multiprocessing helper is shown (as
+#: ``helper-N``) once it has lived this long: short-lived children are not worth a curve.
 UNNAMED_GRACE_S = 1.5
 DISCOVERY_INTERVAL_S = 1.0
 MIN_FULL_INTERVAL_S = 0.25
 
 
-def helper_role(proc: psutil.Process) -> str | None:
-    """Name a helper process from its command line (forkserver, resource tracker)."""
+def helper_role(proc: psutil.Process, parent_pid: int | None = None) -> str | None:
+    """Name one of multiprocessing's helper processes (forkserver, resource tracker), which are
+    direct children of ``parent_pid`` (default: this process). A forkserver's own children
+    inherit its command line but are workers, not helpers."""
     try:
+        if proc.ppid() != (os.getpid() if parent_pid is None else parent_pid):
+            return None
         cmdline = " ".join(proc.cmdline())
     except (psutil.Error, OSError):
         return None
@@ -46,20 +51,19 @@ class MemorySampler:
     """Samples memory of this process and its descendants until ``stop()``.
 
     ``emit`` receives MemorySweep and ProcessesChanged events (from the sampler's thread).
-    ``worker_pids`` returns {pid: worker id} for the DataLoader workers known so far.
+    The engine names the DataLoader's workers with ``set_workers`` as it starts them.
     """
 
     def __init__(
         self,
         emit: Callable[[object], None],
         t0: float,
-        worker_pids: Callable[[], dict[int, int]] = dict,
         interval: float = 0.1,
         full_budget: float = 0.015,
     ) -> None:
         self._emit = emit
         self._t0 = t0
-        self._worker_pids = worker_pids
+        self._workers: dict[int, int] = {}
         self.interval = interval
         self.full_budget = full_budget
         self._main = psutil.Process()
@@ -71,6 +75,8 @@ class MemorySampler:
         self._next_full = 0.0
         self._last_worker_map: dict[int, int] = {}
         self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._lock = threading.Lock()  # one sweep at a time: the loop's or sync()'s
         self._thread = threading.Thread(target=self._loop, name="memory-sampler", daemon=True)
         self.cpu_s = 0.0  # CPU time the sampler's thread has used, for the benchmark
         self.sweeps = 0
@@ -82,17 +88,31 @@ class MemorySampler:
     def stop(self) -> None:
         """Take a last sweep (so that exited workers show as gone) and end the thread."""
         self._stop.set()
+        self._wake.set()
         if self._thread.is_alive():
             self._thread.join(timeout=5)
+
+    def set_workers(self, pids: dict[int, int]) -> None:
+        """{pid: worker id} of the DataLoader workers now running."""
+        self._workers = dict(pids)
+        self._wake.set()
+
+    def sync(self) -> None:
+        """Sweep now, on the caller's thread (the engine calls this before it shuts workers
+        down, so that every worker is measured at least once while it is alive)."""
+        if self._thread.is_alive():
+            self.sweep()
 
     def _loop(self) -> None:
         cpu0 = time.thread_time()
         try:
             while True:
                 start = time.monotonic()
+                self._wake.clear()
                 self.sweep()
                 self.cpu_s = time.thread_time() - cpu0
-                if self._stop.wait(max(0.0, self.interval - (time.monotonic() - start))):
+                self._wake.wait(max(0.0, self.interval - (time.monotonic() - start)))
+                if self._stop.is_set():
                     self.sweep(force_full=True)
                     break
         except Exception:  # never take the run down; say why the chart stopped
@@ -101,6 +121,10 @@ class MemorySampler:
             self.cpu_s = time.thread_time() - cpu0
 
     def sweep(self, force_full: bool = False) -> MemorySweep:
+        with self._lock:
+            return self._sweep(force_full)
+
+    def _sweep(self, force_full: bool) -> MemorySweep:
         now = time.monotonic()
         self._discover(now)
         full = force_full or now >= self._next_full
@@ -131,12 +155,12 @@ class MemorySampler:
         if gone:
             self._emit(ProcessesChanged(t, exited=tuple(gone)))
         event = MemorySweep(t, tuple(rows), full)
-        self.sweeps += 1
         self._emit(event)
+        self.sweeps += 1
         return event
 
     def _discover(self, now: float) -> None:
-        workers = self._worker_pids()
+        workers = self._workers
         if workers == self._last_worker_map and now < self._next_discovery:
             return
         self._last_worker_map = dict(workers)
@@ -154,7 +178,7 @@ class MemorySampler:
             elif pid in self._tracked:
                 continue
             else:
-                role = helper_role(proc) or self._unnamed_role(proc)
+                role = helper_role(proc, self._main.pid) or self._unnamed_role(proc)
                 if role is None:
                     continue
             known = self._tracked.get(pid)

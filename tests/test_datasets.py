@@ -1,0 +1,116 @@
+import threading
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from explorer.core.config import RunConfig
+from explorer.core.dataset_factory import build_dataset
+from explorer.core.errors import Cancelled, DatasetError
+from explorer.core.folder import list_folder
+from explorer.core.image_datasets import EagerImageDataset, LazyImageDataset
+from explorer.core.memmap_cache import build_or_reuse
+from explorer.core.random_datasets import EagerRandomDataset, LazyRandomDataset
+from explorer.core.randomspec import parse_random_spec
+
+
+def test_listing_is_sorted_with_classes_and_skips_non_images(jpeg_folder):
+    (jpeg_folder / "notes.txt").write_text("hello")
+    listing = list_folder(jpeg_folder)
+    assert listing.classes == ("class_0", "class_1", "class_2")
+    assert len(listing.files) == 24
+    assert [f.path for f in listing.files] == sorted(f.path for f in listing.files)
+    assert {f.label for f in listing.files} == {0, 1, 2}
+    skipped = [(s.path.endswith("notes.txt"), "not an image" in s.reason) for s in listing.skipped]
+    assert skipped == [(True, True)]
+
+
+def test_listing_uses_all_pillow_extensions(tmp_path):
+    Image.new("RGB", (20, 10), "red").save(tmp_path / "a.bmp")
+    Image.new("L", (20, 10)).save(tmp_path / "b.tiff")
+    Image.new("RGB", (20, 10)).save(tmp_path / "c.webp")
+    listing = list_folder(tmp_path)
+    assert len(listing.files) == 3 and listing.classes == ()
+    assert {f.label for f in listing.files} == {-1}
+
+
+def test_lazy_sample_is_resized_chw_with_index_label_and_worker(jpeg_folder):
+    ds = LazyImageDataset(list_folder(jpeg_folder).files, size=64)
+    s = ds[5]
+    assert s["image"].shape == (3, 64, 64) and s["image"].dtype == torch.uint8
+    assert (s["index"], s["worker"], s["error"]) == (5, -1, "")
+    assert s["label"] in (0, 1, 2)
+
+
+def test_eager_keeps_original_size_pixels_and_reports_progress(jpeg_folder):
+    seen = []
+    ds = EagerImageDataset(list_folder(jpeg_folder).files, 32, lambda d, t: seen.append((d, t)))
+    assert ds.images[0].size == (160, 120) and ds.images[0].mode == "RGB"
+    assert ds.nbytes == 24 * 120 * 160 * 4  # Pillow keeps RGB as RGBX
+    arrays = EagerImageDataset(list_folder(jpeg_folder).files, 32, storage="array-list")
+    assert arrays.images[0].shape == (120, 160, 3) and arrays.nbytes == 24 * 120 * 160 * 3
+    assert torch.equal(arrays[3]["image"], ds[3]["image"])
+    assert seen[-1] == (24, 24)
+    assert ds[0]["image"].shape == (3, 32, 32)
+
+
+def test_eager_load_can_be_cancelled(jpeg_folder):
+    stop = threading.Event()
+    stop.set()
+    with pytest.raises(Cancelled):
+        EagerImageDataset(list_folder(jpeg_folder).files, 32, None, stop)
+
+
+def test_a_corrupt_file_is_skipped_with_its_reason(tmp_path, jpeg_folder):
+    good = next(jpeg_folder.rglob("*.jpg")).read_bytes()
+    (tmp_path / "broken.jpg").write_bytes(good[: len(good) // 3])
+    (tmp_path / "fake.png").write_bytes(b"this is not a png")
+    Image.new("RGB", (40, 30), "blue").save(tmp_path / "ok.png")
+    for mode in ("eager", "lazy", "memmap"):
+        cfg = RunConfig(folder=str(tmp_path), mode=mode, resize=32, cache_dir=str(tmp_path / "c"))
+        built = build_dataset(cfg.validate())
+        reasons = {s.path.rsplit("/", 1)[-1]: s.reason for s in built.info.skipped}
+        assert "fake.png" in reasons and "identify" in reasons["fake.png"]
+        if mode == "lazy":  # only __getitem__ decodes: the sample carries the reason
+            errors = {built.dataset[i]["error"] for i in range(len(built.dataset))}
+            assert any("truncated" in e or "broken" in e.lower() for e in errors), errors
+        else:
+            assert "broken.jpg" in reasons, (mode, reasons)
+
+
+def test_empty_folder_is_a_clear_error(tmp_path):
+    with pytest.raises(DatasetError, match="empty"):
+        build_dataset(RunConfig(folder=str(tmp_path)).validate())
+
+
+def test_memmap_cache_is_reused_while_files_are_unchanged(jpeg_folder, tmp_path):
+    items = list_folder(jpeg_folder).files
+    first = build_or_reuse(items, 48, tmp_path / "cache")
+    second = build_or_reuse(items, 48, tmp_path / "cache")
+    assert (first.reused, second.reused) == (False, True)
+    assert torch.equal(first.dataset[3]["image"], second.dataset[3]["image"])
+    assert second.dataset[3]["image"].shape == (3, 48, 48)
+    Image.new("RGB", (50, 50), "green").save(items[0].path)  # a changed file: a new cache
+    assert build_or_reuse(items, 48, tmp_path / "cache").reused is False
+
+
+def test_random_lazy_and_eager_give_the_same_samples():
+    spec = parse_random_spec("20:3x8x8:uint8")
+    lazy, eager = LazyRandomDataset(spec), EagerRandomDataset(spec)
+    assert torch.equal(lazy[7]["image"], eager[7]["image"])
+    assert eager.data.shape == (20, 3, 8, 8) and lazy[0]["image"].dtype == torch.uint8
+    assert not torch.equal(lazy[1]["image"], lazy[2]["image"])
+
+
+def test_eager_random_spec_over_budget_is_refused_before_allocating():
+    cfg = RunConfig(random="100000:3x1024x1024", mode="eager").validate()
+    with pytest.raises(DatasetError) as err:
+        build_dataset(cfg)
+    assert "budget" in str(err.value) and "GiB" in str(err.value)
+
+
+def test_float_random_values_are_in_unit_range():
+    x = LazyRandomDataset(parse_random_spec("3:4x4"))[0]["image"]
+    assert x.dtype == torch.float32 and float(x.min()) >= 0 and float(x.max()) < 1
+    assert np.isfinite(x.numpy()).all()

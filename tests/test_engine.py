@@ -1,0 +1,160 @@
+import threading
+import time
+
+import pytest
+from conftest import children_alive, make_jpegs, wait_no_children
+
+from explorer.core import engine
+from explorer.core.config import RunConfig
+from explorer.core.events import (
+    BatchDone,
+    DatasetProgress,
+    DatasetReady,
+    EpochStarted,
+    MemorySweep,
+    ProcessesChanged,
+    RunFinished,
+)
+from explorer.core.report import RunRecorder
+
+
+def run_collect(config, stop=None):
+    events = []
+    lock = threading.Lock()
+
+    def emit(e):
+        with lock:
+            events.append(e)
+
+    finished = engine.run(config, emit, stop)
+    return finished, events
+
+
+def of(events, kind):
+    return [e for e in events if isinstance(e, kind)]
+
+
+def test_random_run_with_two_workers_names_every_process():
+    cfg = RunConfig(random="1000:3x32x32", workers=2, batch_size=50)
+    finished, events = run_collect(cfg)
+    assert finished.status == "completed" and finished.samples == 1000
+    batches = of(events, BatchDone)
+    assert len(batches) == 20 and {b.worker for b in batches} == {0, 1}
+    assert [b.index for b in batches] == list(range(20))
+    roles = {r.role: r.pid for s in of(events, MemorySweep) for r in s.rows}
+    assert {"main", "worker-0", "worker-1"} <= set(roles)
+    assert len({roles["main"], roles["worker-0"], roles["worker-1"]}) == 3
+    changes = of(events, ProcessesChanged)
+    assert {r for c in changes for r, _ in c.started} >= {"worker-0", "worker-1"}
+    assert {r for c in changes for r, _ in c.exited} >= {"worker-0", "worker-1"}
+    assert isinstance(events[-1], RunFinished)
+
+
+def test_every_sweep_has_one_timestamp_and_pss_never_exceeds_rss():
+    _, events = run_collect(RunConfig(random="600:3x32x32", workers=2, batch_size=20, epochs=2))
+    sweeps = of(events, MemorySweep)
+    assert len(sweeps) >= 2
+    full = [s for s in sweeps if s.full]
+    assert full, "USS/PSS were never read"
+    for s in full:
+        for r in s.rows:
+            assert r.uss is not None and r.uss <= r.rss
+            assert r.pss is None or r.pss <= r.rss
+    assert all(len({r.pid for r in s.rows}) == len(s.rows) for s in sweeps)
+
+
+def test_workers_zero_reports_no_worker_and_epochs_and_max_batches():
+    cfg = RunConfig(random="100:4", batch_size=10, epochs=3, max_batches=25)
+    finished, events = run_collect(cfg)
+    batches = of(events, BatchDone)
+    assert len(batches) == 25 and {b.worker for b in batches} == {None}
+    assert [e.epoch for e in of(events, EpochStarted)] == [0, 1, 2]
+    assert of(events, EpochStarted)[2].batches == 5
+    assert finished.batches == 25
+
+
+def test_preview_comes_for_some_batches_only_and_carries_thumbnails(jpeg_folder):
+    cfg = RunConfig(folder=str(jpeg_folder), batch_size=4, resize=64, preview_interval=10)
+    _, events = run_collect(cfg)
+    previews = [b.preview for b in of(events, BatchDone) if b.preview]
+    assert len(previews) == 1  # the first batch; the next is due 10 s later
+    sample = previews[0][0]
+    assert sample.thumbnail.shape == (64, 64, 3) and sample.thumbnail.dtype.name == "uint8"
+    assert sample.shape == (3, 64, 64) and sample.dtype == "uint8"
+    assert sample.original_size == (160, 120) and sample.original_mode == "RGB"
+    assert sample.class_name == "class_0" and sample.path.endswith(".jpg")
+    assert 0 <= sample.min <= sample.mean <= sample.max <= 255
+
+
+def test_eager_progress_events_then_ready(jpeg_folder):
+    _, events = run_collect(RunConfig(folder=str(jpeg_folder), mode="eager", resize=32))
+    progress = of(events, DatasetProgress)
+    assert progress and progress[-1].done == progress[-1].total == 24
+    ready = of(events, DatasetReady)[0]
+    assert ready.info.items == 24 and ready.info.init_s > 0
+
+
+def test_a_failed_run_says_why():
+    finished, _ = run_collect(RunConfig(random="10:3x4", mode="memmap"))
+    assert finished.status == "failed" and "memmap" in finished.reason
+
+
+def test_stop_during_a_run_with_two_workers_leaves_no_child_within_2s():
+    stop = threading.Event()
+    seen = threading.Event()
+    out = {}
+
+    def emit(e):
+        if isinstance(e, BatchDone) and e.index >= 2:
+            seen.set()
+
+    cfg = RunConfig(random="200000:3x64x64", workers=2, batch_size=32)
+    thread = threading.Thread(target=lambda: out.setdefault("f", engine.run(cfg, emit, stop)))
+    thread.start()
+    assert seen.wait(30), "no batch arrived"
+    assert len(children_alive()) >= 2
+    t_stop = time.monotonic()
+    stop.set()
+    thread.join(10)
+    left = wait_no_children(2.0 - (time.monotonic() - t_stop))
+    assert not thread.is_alive() and not left
+    assert time.monotonic() - t_stop < 2.0
+    assert out["f"].status == "stopped"
+
+
+@pytest.mark.parametrize("method", ["spawn", "forkserver"])
+def test_other_start_methods_name_workers_and_helpers(method):
+    cfg = RunConfig(random="400:3x16x16", workers=2, batch_size=20, start_method=method)
+    finished, events = run_collect(cfg)
+    assert finished.status == "completed", finished.reason
+    roles = {r.role for s in of(events, MemorySweep) for r in s.rows}
+    assert {"main", "worker-0", "worker-1"} <= roles
+    assert not any(r.startswith("worker-") and r not in ("worker-0", "worker-1") for r in roles)
+
+
+def test_recorder_report_has_the_contract_keys(jpeg_folder):
+    rec = RunRecorder()
+    engine.run(RunConfig(folder=str(jpeg_folder), workers=2, batch_size=8, resize=32), rec)
+    r = rec.report()
+    assert {"config", "dataset", "batches", "memory", "summary"} <= set(r)
+    assert r["dataset"]["items"] == 24 and r["dataset"]["skipped"] == []
+    assert set(r["batches"][0]) >= {"index", "epoch", "worker", "wait_s", "samples"}
+    assert set(r["memory"][0]) == {"t", "pid", "role", "rss", "uss", "pss"}
+    s = r["summary"]
+    assert s["samples_per_s"] > 0 and s["wall_s"] > 0
+    assert s["peak_pss_total"] <= s["peak_rss_total"]
+    assert set(s["peak_by_role"]["main"]) == {"rss", "uss", "pss"}
+
+
+def test_make_jpegs_helper(tmp_path):
+    folder = make_jpegs(tmp_path / "x", 2, (20, 10))
+    assert len(list(folder.glob("*.jpg"))) == 2
+
+
+def test_forkserver_workers_are_never_named_as_helpers():
+    cfg = RunConfig(random="4000:3x16x16", workers=2, batch_size=20, start_method="forkserver")
+    _, events = run_collect(cfg)
+    started = [(r, pid) for c in of(events, ProcessesChanged) for r, pid in c.started]
+    worker_pids = {pid for r, pid in started if r.startswith("worker-")}
+    assert len(worker_pids) == 2
+    assert not [r for r, pid in started if pid in worker_pids and not r.startswith("worker-")]
