@@ -93,3 +93,34 @@ def run_cli(*args: str, timeout: float = 120) -> tuple[int, str, str]:
         cwd=ROOT,
     )
     return proc.returncode, proc.stdout, proc.stderr
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _qt_settings_in_a_temporary_place(tmp_path_factory):
+    """QSettings never touch the real user's settings during tests."""
+    from PySide6.QtCore import QSettings
+
+    folder = tmp_path_factory.mktemp("qsettings")
+    for scope in (QSettings.Scope.UserScope, QSettings.Scope.SystemScope):
+        QSettings.setPath(QSettings.Format.IniFormat, scope, str(folder))
+    return folder
+
+
+@pytest.fixture
+def settings(tmp_path):
+    from PySide6.QtCore import QSettings
+
+    from explorer.gui.settings import AppSettings
+
+    return AppSettings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+
+
+@pytest.fixture
+def window(qtbot, settings):
+    from explorer.gui import MainWindow
+
+    w = MainWindow(settings)
+    qtbot.addWidget(w)
+    yield w
+    w.close()  # stops any run and waits for its thread
+    assert not w.runs.is_running(), "a run's QThread outlived the window"

@@ -3,6 +3,7 @@ memory budget that refuses eager loads which would not fit."""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -164,7 +165,9 @@ def _check_budget(need: int, config: RunConfig, what: str) -> None:
 def _empty_message(folder: str, listing: FolderListing, skipped: list[SkippedFile]) -> str:
     if not listing.files and not listing.skipped:
         return f"the folder {folder} is empty"
+    examples = "; ".join(f"{os.path.basename(s.path)}: {s.reason}" for s in skipped[:3])
+    more = f"; and {len(skipped) - 3} more" if len(skipped) > 3 else ""
     return (
         f"the folder {folder} has no image that can be loaded "
-        f"({len(skipped)} file{'s' if len(skipped) != 1 else ''} skipped)"
+        f"({len(skipped)} file{'s' if len(skipped) != 1 else ''} skipped: {examples}{more})"
     )

@@ -1,0 +1,318 @@
+"""The side panel: what to load (an image folder or random tensors), how (eager, lazy, memmap),
+and the DataLoader's settings, each with a one-sentence tooltip on what it does to memory or
+speed. It builds a validated RunConfig; it never runs anything itself."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QPushButton,
+    QSpinBox,
+    QStackedWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..core.config import MAX_BATCH_SIZE, MAX_EPOCHS, MAX_RESIZE, RunConfig, max_workers
+from ..core.errors import ConfigError
+from ..core.randomspec import parse_random_spec
+from ..core.units import format_bytes
+from .palette import DARK, Theme
+from .settings import AppSettings
+
+SOURCES = (("Image folder", "folder"), ("Random tensors", "random"))
+MODES = (
+    (
+        "eager: decode all in __init__",
+        "eager",
+        "Decodes every image up front and keeps it in the main process: fast batches, memory "
+        "grows with the dataset.",
+    ),
+    (
+        "lazy: decode in __getitem__",
+        "lazy",
+        "Keeps only paths and decodes each sample when asked: memory stays flat, every sample "
+        "costs a decode.",
+    ),
+    (
+        "memmap: pre-decoded cache",
+        "memmap",
+        "Decodes once into a uint8 cache file and reads it memory-mapped: the OS pages data in "
+        "and shares it between workers.",
+    ),
+)
+STORAGES = (
+    (
+        "PIL images (classic)",
+        "pil-list",
+        "A list of PIL images, as most tutorials do: Pillow keeps RGB as 4 bytes a pixel.",
+    ),
+    ("numpy arrays", "array-list", "A list of numpy arrays: 3 bytes a pixel."),
+)
+
+
+class ControlsPanel(QWidget):
+    runRequested = Signal()
+    stopRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.theme: Theme = DARK
+        self._recent: list[str] = []
+
+        self.sourceCombo = QComboBox(objectName="sourceCombo")
+        for text, key in SOURCES:
+            self.sourceCombo.addItem(text, key)
+        self.sourceCombo.setToolTip(
+            "Load real image files from a folder, or generate random tensors of a given shape."
+        )
+
+        self.folderEdit = QLineEdit(objectName="folderEdit")
+        self.folderEdit.setPlaceholderText("a folder of images (subfolders are classes)")
+        self.folderEdit.setToolTip(
+            "Every image under this folder is loaded; subfolders become labels."
+        )
+        self.browseButton = QPushButton("Browse…", objectName="browseButton")
+        self.browseButton.setToolTip("Choose an image folder (Ctrl+O).")
+        self.browseButton.clicked.connect(self.browse)
+        self.recentButton = QToolButton(objectName="recentButton", text="Recent")
+        self.recentButton.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.recentButton.setToolTip("Folders you ran before.")
+        self.recentMenu = QMenu(self.recentButton)
+        self.recentButton.setMenu(self.recentMenu)
+        folder_row = QHBoxLayout()
+        folder_row.setContentsMargins(0, 0, 0, 0)
+        folder_row.addWidget(self.folderEdit, 1)
+        folder_row.addWidget(self.browseButton)
+        folder_row.addWidget(self.recentButton)
+        folder_page = QWidget()
+        folder_page.setLayout(folder_row)
+
+        self.randomSpecEdit = QLineEdit(objectName="randomSpecEdit")
+        self.randomSpecEdit.setPlaceholderText("N:SHAPE[:DTYPE], e.g. 2000:3x64x64")
+        self.randomSpecEdit.setToolTip(
+            "N samples of SHAPE (and DTYPE, float32 by default): generated in __getitem__ when "
+            "lazy, all held in memory when eager."
+        )
+        self.randomSpecEdit.textChanged.connect(self._check_spec)
+        self.specInfo = QLabel(objectName="randomSpecInfo")
+        self.specInfo.setWordWrap(True)
+        random_page = QWidget()
+        random_layout = QVBoxLayout(random_page)
+        random_layout.setContentsMargins(0, 0, 0, 0)
+        random_layout.addWidget(self.randomSpecEdit)
+        random_layout.addWidget(self.specInfo)
+
+        self.sourceStack = QStackedWidget()
+        self.sourceStack.addWidget(folder_page)
+        self.sourceStack.addWidget(random_page)
+        self.sourceCombo.currentIndexChanged.connect(self.sourceStack.setCurrentIndex)
+
+        self.modeCombo = QComboBox(objectName="modeCombo")
+        for i, (text, key, tip) in enumerate(MODES):
+            self.modeCombo.addItem(text, key)
+            self.modeCombo.setItemData(i, tip, Qt.ItemDataRole.ToolTipRole)
+        self.modeCombo.setToolTip("When samples are decoded, and so where the memory goes.")
+        self.storageCombo = QComboBox(objectName="storageCombo")
+        for i, (text, key, tip) in enumerate(STORAGES):
+            self.storageCombo.addItem(text, key)
+            self.storageCombo.setItemData(i, tip, Qt.ItemDataRole.ToolTipRole)
+        self.storageCombo.setToolTip("How an eager dataset holds its decoded pixels.")
+        self.modeCombo.currentIndexChanged.connect(self._on_mode)
+
+        self.batchSizeSpin = _spin(
+            "batchSizeSpin",
+            1,
+            MAX_BATCH_SIZE,
+            "Samples per batch: bigger batches mean fewer, larger transfers "
+            "and more memory per batch in flight.",
+        )
+        self.workersSpin = _spin(
+            "workersSpin",
+            0,
+            max_workers(),
+            "num_workers: 0 loads in the main process; each worker is a "
+            "separate process with its own memory that loads in parallel.",
+        )
+        self.resizeSpin = _spin(
+            "resizeSpin",
+            8,
+            MAX_RESIZE,
+            "Images leave __getitem__ as S×S: smaller means less memory per "
+            "batch and faster JPEG decoding.",
+        )
+        self.epochsSpin = _spin(
+            "epochsSpin",
+            1,
+            MAX_EPOCHS,
+            "Passes over the dataset; without persistent workers each epoch "
+            "starts new worker processes.",
+        )
+        self.shuffleCheck = QCheckBox("Shuffle", objectName="shuffleCheck")
+        self.shuffleCheck.setToolTip(
+            "Visit samples in random order: the same work, but random file access on disk."
+        )
+
+        self.runButton = QPushButton("Run", objectName="runButton")
+        self.runButton.setToolTip("Start the DataLoader with these settings (Ctrl+R).")
+        self.runButton.setDefault(True)
+        self.stopButton = QPushButton("Stop", objectName="stopButton")
+        self.stopButton.setToolTip("Stop after the current batch; all workers exit (Esc).")
+        self.runButton.clicked.connect(self.runRequested)
+        self.stopButton.clicked.connect(self.stopRequested)
+
+        source_box = QGroupBox("Source")
+        source_layout = QVBoxLayout(source_box)
+        source_layout.addWidget(self.sourceCombo)
+        source_layout.addWidget(self.sourceStack)
+        loading_box = QGroupBox("Dataset and DataLoader")
+        form = QFormLayout(loading_box)
+        form.addRow("Loading", self.modeCombo)
+        form.addRow("Eager storage", self.storageCombo)
+        form.addRow("Batch size", self.batchSizeSpin)
+        form.addRow("Workers", self.workersSpin)
+        form.addRow("Resize", self.resizeSpin)
+        form.addRow("Epochs", self.epochsSpin)
+        form.addRow("", self.shuffleCheck)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.runButton, 1)
+        buttons.addWidget(self.stopButton, 1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(source_box)
+        layout.addWidget(loading_box)
+        layout.addLayout(buttons)
+        layout.addStretch(1)
+        self.set_running(False)
+        self._on_mode()
+
+    # ----------------------------------------------------------------- state
+    def source(self) -> str:
+        return self.sourceCombo.currentData()
+
+    def set_source(self, key: str) -> None:
+        self.sourceCombo.setCurrentIndex(max(0, self.sourceCombo.findData(key)))
+
+    def set_folder(self, folder: str) -> None:
+        self.folderEdit.setText(folder)
+        self.set_source("folder")
+
+    def set_mode(self, key: str) -> None:
+        self.modeCombo.setCurrentIndex(max(0, self.modeCombo.findData(key)))
+
+    def set_running(self, running: bool) -> None:
+        self.runButton.setEnabled(not running)
+        self.stopButton.setEnabled(running)
+        for w in (
+            self.sourceCombo,
+            self.sourceStack,
+            self.modeCombo,
+            self.storageCombo,
+            self.batchSizeSpin,
+            self.workersSpin,
+            self.resizeSpin,
+            self.epochsSpin,
+            self.shuffleCheck,
+        ):
+            w.setEnabled(not running)
+        if not running:
+            self._on_mode()
+
+    def build_config(self) -> RunConfig:
+        """The run these controls describe, validated; raises ConfigError with a message."""
+        folder = random = None
+        if self.source() == "folder":
+            folder = self.folderEdit.text().strip()
+            if not folder:
+                raise ConfigError("folder", "choose an image folder first (Browse… or Ctrl+O)")
+            folder = str(Path(folder).expanduser())
+        else:
+            random = self.randomSpecEdit.text().strip()
+        config = RunConfig(
+            folder=folder,
+            random=random,
+            mode=self.modeCombo.currentData(),
+            storage=self.storageCombo.currentData(),
+            batch_size=self.batchSizeSpin.value(),
+            workers=self.workersSpin.value(),
+            epochs=self.epochsSpin.value(),
+            resize=self.resizeSpin.value(),
+            shuffle=self.shuffleCheck.isChecked(),
+        )
+        return config.validate()
+
+    # ----------------------------------------------------------------- settings
+    def load(self, settings: AppSettings) -> None:
+        self.set_source(settings.get("source"))
+        self.folderEdit.setText(settings.get("folder"))
+        self.randomSpecEdit.setText(settings.get("random_spec"))
+        self.set_mode(settings.get("mode"))
+        self.batchSizeSpin.setValue(settings.get("batch_size"))
+        self.workersSpin.setValue(settings.get("workers"))
+        self.resizeSpin.setValue(settings.get("resize"))
+        self.epochsSpin.setValue(settings.get("epochs"))
+        self.shuffleCheck.setChecked(settings.get("shuffle"))
+        self.set_recent(settings.recent_folders())
+        self._check_spec()
+
+    def save(self, settings: AppSettings) -> None:
+        settings.set("source", self.source())
+        settings.set("folder", self.folderEdit.text())
+        settings.set("random_spec", self.randomSpecEdit.text())
+        settings.set("mode", self.modeCombo.currentData())
+        settings.set("batch_size", self.batchSizeSpin.value())
+        settings.set("workers", self.workersSpin.value())
+        settings.set("resize", self.resizeSpin.value())
+        settings.set("epochs", self.epochsSpin.value())
+        settings.set("shuffle", self.shuffleCheck.isChecked())
+
+    def set_recent(self, folders: list[str]) -> None:
+        self._recent = list(folders)
+        self.recentMenu.clear()
+        for folder in self._recent:
+            self.recentMenu.addAction(folder, lambda f=folder: self.set_folder(f))
+        self.recentButton.setEnabled(bool(self._recent))
+
+    # ----------------------------------------------------------------- slots
+    def browse(self) -> None:
+        start = self.folderEdit.text() or str(Path.home())
+        folder = QFileDialog.getExistingDirectory(self, "Choose an image folder", start)
+        if folder:
+            self.set_folder(folder)
+
+    def _on_mode(self) -> None:
+        self.storageCombo.setEnabled(
+            self.modeCombo.currentData() == "eager" and self.runButton.isEnabled()
+        )
+
+    def _check_spec(self) -> None:
+        try:
+            spec = parse_random_spec(self.randomSpecEdit.text())
+        except ConfigError as exc:
+            self.specInfo.setText(exc.message)
+            self.specInfo.setStyleSheet(f"color: {self.theme.error};")
+            return
+        self.specInfo.setStyleSheet(f"color: {self.theme.muted};")
+        self.specInfo.setText(
+            f"{format_bytes(spec.sample_bytes)} a sample; {format_bytes(spec.total_bytes)} "
+            "if held in memory (eager)"
+        )
+
+
+def _spin(name: str, lo: int, hi: int, tip: str) -> QSpinBox:
+    spin = QSpinBox(objectName=name)
+    spin.setRange(lo, hi)
+    spin.setToolTip(tip)
+    spin.setAccelerated(True)
+    return spin

@@ -1,0 +1,114 @@
+"""The QObject that runs the core engine on a QThread and re-emits what it produces as
+signals carrying plain data.
+
+Batches can arrive thousands of times a second; they are never forwarded one by one. The
+worker folds them into a RunStats snapshot sent at most every ``STATS_INTERVAL_S`` seconds,
+and forwards only the (already throttled) previews. Memory sweeps come ~10 times a second.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from ..core import engine
+from ..core.config import RunConfig
+from ..core.events import (
+    BatchDone,
+    DatasetProgress,
+    DatasetReady,
+    EpochStarted,
+    MemorySweep,
+    ProcessesChanged,
+    RunFinished,
+    RunStarted,
+)
+from .run_stats import RateWindow, RunStats
+
+STATS_INTERVAL_S = 0.1
+
+
+class EngineWorker(QObject):
+    runStarted = Signal(object)  # RunStarted
+    datasetProgress = Signal(object)  # DatasetProgress
+    datasetReady = Signal(object)  # DatasetReady
+    epochStarted = Signal(object)  # EpochStarted
+    stats = Signal(object)  # RunStats
+    preview = Signal(object)  # BatchDone with a preview
+    memorySweep = Signal(object)  # MemorySweep
+    processesChanged = Signal(object)  # ProcessesChanged
+    finished = Signal(object)  # RunFinished
+
+    def __init__(self, config: RunConfig) -> None:
+        super().__init__()  # no parent: it is moved to its thread
+        self.config = config
+        self._stop = threading.Event()
+        self._rates = RateWindow()
+        self._batches = 0
+        self._samples = 0
+        self._failed = 0
+        self._epoch = 0
+        self._in_epoch = 0
+        self._epoch_batches: int | None = None
+        self._last_stats = 0.0
+        self._last_t = 0.0
+
+    def request_stop(self) -> None:
+        """Thread-safe: the engine checks this flag between batches."""
+        self._stop.set()
+
+    @Slot()
+    def run(self) -> None:
+        engine.run(self.config, self._emit, self._stop)
+
+    def _emit(self, event: object) -> None:  # called on the engine's and the sampler's threads
+        if isinstance(event, BatchDone):
+            self._on_batch(event)
+        elif isinstance(event, MemorySweep):
+            self.memorySweep.emit(event)
+        elif isinstance(event, ProcessesChanged):
+            self.processesChanged.emit(event)
+        elif isinstance(event, DatasetProgress):
+            self.datasetProgress.emit(event)
+        elif isinstance(event, EpochStarted):
+            self._epoch, self._in_epoch, self._epoch_batches = event.epoch, 0, event.batches
+            self.epochStarted.emit(event)
+        elif isinstance(event, DatasetReady):
+            self.datasetReady.emit(event)
+        elif isinstance(event, RunStarted):
+            self.runStarted.emit(event)
+        elif isinstance(event, RunFinished):
+            self._send_stats(event.t)
+            self.finished.emit(event)
+
+    def _on_batch(self, event: BatchDone) -> None:
+        self._batches += 1
+        self._in_epoch += 1
+        self._samples += event.samples
+        self._failed += len(event.failed)
+        self._last_t = event.t
+        if event.preview:
+            self.preview.emit(event)
+        now = time.monotonic()
+        if now - self._last_stats >= STATS_INTERVAL_S:
+            self._last_stats = now
+            self._send_stats(event.t)
+
+    def _send_stats(self, t: float) -> None:
+        sps, bps = self._rates.add(self._last_t or t, self._batches, self._samples)
+        self.stats.emit(
+            RunStats(
+                t=t,
+                batches=self._batches,
+                samples=self._samples,
+                epoch=self._epoch,
+                epochs=self.config.epochs,
+                batch_in_epoch=self._in_epoch,
+                epoch_batches=self._epoch_batches,
+                samples_per_s=sps,
+                batches_per_s=bps,
+                failed_samples=self._failed,
+            )
+        )

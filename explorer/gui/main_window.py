@@ -1,0 +1,284 @@
+"""The main window: composes the panels, wires the run's signals to them, and owns the menus
+and shortcuts. It holds no run logic of its own (RunController does) and draws nothing itself
+(each panel does)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QKeySequence,
+    QShowEvent,
+)
+from PySide6.QtWidgets import (
+    QApplication,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..core.errors import ConfigError
+from ..core.events import (
+    BatchDone,
+    DatasetProgress,
+    DatasetReady,
+    EpochStarted,
+    MemorySweep,
+    ProcessesChanged,
+    RunFinished,
+)
+from .batch_preview import BatchPreview
+from .controls_panel import ControlsPanel
+from .engine_worker import EngineWorker
+from .memory_chart import MemoryChart
+from .palette import THEMES
+from .run_controller import RunController
+from .run_stats import RunStats
+from .settings import AppSettings
+from .status_panel import StatusPanel
+from .theme import app_icon, apply_theme
+
+log = logging.getLogger(__name__)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings: AppSettings | None = None) -> None:
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.setWindowTitle("DataLoader Explorer")
+        self.setWindowIcon(app_icon())
+        self.setAcceptDrops(True)
+        self.settings = settings or AppSettings()
+        self.last_finished: RunFinished | None = None
+
+        self.controls = ControlsPanel()
+        self.chart = MemoryChart()
+        self.batchPreview = BatchPreview()
+        self.status = StatusPanel()
+        self.runs = RunController(self)
+
+        center = QSplitter(Qt.Orientation.Horizontal, objectName="mainSplitter")
+        center.addWidget(self.controls)
+        center.addWidget(self.chart)
+        center.addWidget(self.batchPreview)
+        center.setStretchFactor(0, 0)
+        center.setStretchFactor(1, 3)
+        center.setStretchFactor(2, 2)
+        center.setChildrenCollapsible(False)
+        self.splitter = center
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(center, 1)
+        layout.addWidget(self.status)
+        self.setCentralWidget(body)
+        self.resize(1500, 860)
+        self._sized = False
+
+        self.controls.runRequested.connect(self.start_run)
+        self.controls.stopRequested.connect(self.stop_run)
+        self.status.cancelRequested.connect(self.stop_run)
+        self.runs.workerCreated.connect(self._connect_worker)
+        self.runs.runEnded.connect(self._on_run_ended)
+        self._build_menus()
+        self._restore()
+
+    # ----------------------------------------------------------------- actions
+    def start_run(self) -> bool:
+        if self.runs.is_running():
+            return False
+        try:
+            config = self.controls.build_config()
+        except ConfigError as exc:
+            self.status.show_message(f"Cannot run: {exc.message}", error=True)
+            return False
+        self.controls.save(self.settings)
+        if config.folder:
+            self.controls.set_recent(self.settings.add_recent_folder(config.folder))
+        self.chart.clear()
+        self.batchPreview.clear()
+        self.status.reset()
+        self.status.show_message(
+            f"Running: {config.source_label}, {config.mode}, "
+            f"{config.workers} workers, batch {config.batch_size}"
+        )
+        self.controls.set_running(True)
+        self.last_finished = None
+        return self.runs.start(config)
+
+    def stop_run(self) -> None:
+        if self.runs.is_running():
+            self.status.show_message("Stopping…")
+            self.runs.stop()
+
+    def open_folder(self, folder: str | None = None) -> None:
+        if folder is None:
+            self.controls.browse()
+        else:
+            self.controls.set_folder(folder)
+
+    def set_theme(self, name: str) -> None:
+        app = QApplication.instance()
+        theme = apply_theme(app, name) if isinstance(app, QApplication) else THEMES[name]
+        for panel in (self.controls, self.chart, self.status):
+            panel.theme = theme
+        self.chart.set_theme(theme)
+        self.settings.set("theme", theme.name)
+        for action in self._theme_actions:
+            action.setChecked(action.data() == theme.name)
+
+    # ----------------------------------------------------------------- run signals
+    def _connect_worker(self, worker: EngineWorker) -> None:
+        worker.datasetProgress.connect(self._on_progress)
+        worker.datasetReady.connect(self._on_dataset_ready)
+        worker.epochStarted.connect(self._on_epoch)
+        worker.stats.connect(self._on_stats)
+        worker.preview.connect(self._on_preview)
+        worker.memorySweep.connect(self._on_sweep)
+        worker.processesChanged.connect(self._on_processes)
+        worker.finished.connect(self._on_finished)
+
+    def _on_progress(self, event: DatasetProgress) -> None:
+        self.status.show_progress(event)
+
+    def _on_dataset_ready(self, event: DatasetReady) -> None:
+        info = event.info
+        self.status.show_preparing(False)
+        self.chart.add_marker(event.t, "dataset ready")
+        skipped = f", {len(info.skipped)} files skipped" if info.skipped else ""
+        cache = " (memmap cache reused)" if info.cache_reused else ""
+        self.status.show_message(
+            f"Dataset ready: {info.items:,} items{skipped}, prepared in {info.init_s:.2f} s{cache}"
+        )
+
+    def _on_epoch(self, event: EpochStarted) -> None:
+        self.chart.add_marker(event.t, f"epoch {event.epoch + 1}")
+
+    def _on_stats(self, stats: RunStats) -> None:
+        self.status.show_stats(stats)
+
+    def _on_preview(self, event: BatchDone) -> None:
+        self.batchPreview.show_batch(event)
+
+    def _on_sweep(self, sweep: MemorySweep) -> None:
+        self.chart.add_sweep(sweep)
+        self.status.show_memory(sweep)
+
+    def _on_processes(self, event: ProcessesChanged) -> None:
+        self.chart.processes_changed(event)
+
+    def _on_finished(self, event: RunFinished) -> None:
+        self.last_finished = event
+        if event.status == "failed":
+            self.status.show_message(f"Run failed: {event.reason}", error=True)
+            if event.details:
+                log.error("run failed:\n%s", event.details)
+        elif event.status == "stopped":
+            self.status.show_message(
+                f"Stopped after {event.batches:,} batches "
+                f"({event.samples:,} samples) in {event.t:.1f} s."
+            )
+        else:
+            rate = event.samples / event.t if event.t > 0 else 0
+            self.status.show_message(
+                f"Done: {event.batches:,} batches, {event.samples:,} "
+                f"samples in {event.t:.1f} s ({rate:,.0f} samples/s overall)."
+            )
+
+    def _on_run_ended(self) -> None:
+        self.controls.set_running(False)
+        self.status.show_preparing(False)
+
+    # ----------------------------------------------------------------- window
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        open_action = QAction("&Open folder…", self, shortcut=QKeySequence("Ctrl+O"))
+        open_action.triggered.connect(lambda: self.open_folder())
+        file_menu.addAction(open_action)
+        file_menu.addSeparator()
+        quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+
+        run_menu = self.menuBar().addMenu("&Run")
+        run_action = QAction("&Run", self, shortcut=QKeySequence("Ctrl+R"))
+        run_action.triggered.connect(self.start_run)
+        stop_action = QAction("&Stop", self, shortcut=QKeySequence(Qt.Key.Key_Escape))
+        stop_action.triggered.connect(self.stop_run)
+        run_menu.addActions([run_action, stop_action])
+        # On the window too, so the shortcuts work wherever focus is, menu bar or not.
+        self.addActions([open_action, run_action, stop_action])
+
+        view_menu = self.menuBar().addMenu("&View")
+        self._theme_actions = []
+        for name in THEMES:
+            action = QAction(f"{name.title()} theme", self, checkable=True)
+            action.setData(name)
+            action.triggered.connect(lambda _=False, n=name: self.set_theme(n))
+            view_menu.addAction(action)
+            self._theme_actions.append(action)
+
+        help_menu = self.menuBar().addMenu("&Help")
+        about = QAction("&About", self)
+        about.triggered.connect(self._about)
+        help_menu.addAction(about)
+
+    def _about(self) -> None:
+        QMessageBox.about(
+            self,
+            "DataLoader Explorer",
+            "See, live, how a PyTorch DataLoader uses memory and time.\n\n"
+            "RSS counts every page a process has in RAM; USS only its own; PSS shares the "
+            "shared pages fairly, so the sum of PSS is what the processes really cost.",
+        )
+
+    def _restore(self) -> None:
+        self.controls.load(self.settings)
+        self.set_theme(self.settings.get("theme"))
+        geometry = self.settings.geometry("window_geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        state = self.settings.geometry("splitter_state")
+        if state is not None:
+            self._sized = self.splitter.restoreState(state)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._sized:  # proportions need the real width, known once shown
+            self._sized = True
+            width = self.splitter.width()
+            self.splitter.setSizes([310, max(400, width - 310 - 450), 450])
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if _dropped_folder(event) is not None:
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        folder = _dropped_folder(event)
+        if folder is not None:
+            self.open_folder(folder)
+            event.acceptProposedAction()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.runs.shutdown()
+        self.controls.save(self.settings)
+        self.settings.set("window_geometry", self.saveGeometry())
+        self.settings.set("splitter_state", self.splitter.saveState())
+        self.settings.sync()
+        super().closeEvent(event)
+
+
+def _dropped_folder(event: QDragEnterEvent | QDropEvent) -> str | None:
+    urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
+    for url in urls:
+        if url.isLocalFile() and Path(url.toLocalFile()).is_dir():
+            return url.toLocalFile()
+    return None
