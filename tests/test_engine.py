@@ -19,15 +19,25 @@ from explorer.core.report import RunRecorder
 
 
 def run_collect(config, stop=None):
+    """Run the engine off the main thread, as the window does.
+
+    On the main thread, the DataLoader installs a process-wide SIGCHLD handler that raises in
+    whatever Python code the main thread runs next; in one process with Qt (the test session),
+    that can land inside pyqtgraph. The headless CLI runs in its own process, where it belongs.
+    """
     events = []
     lock = threading.Lock()
+    out = {}
 
     def emit(e):
         with lock:
             events.append(e)
 
-    finished = engine.run(config, emit, stop)
-    return finished, events
+    thread = threading.Thread(target=lambda: out.setdefault("f", engine.run(config, emit, stop)))
+    thread.start()
+    thread.join(120)
+    assert not thread.is_alive(), "the run did not end"
+    return out["f"], events
 
 
 def of(events, kind):
@@ -134,7 +144,9 @@ def test_other_start_methods_name_workers_and_helpers(method):
 
 def test_recorder_report_has_the_contract_keys(jpeg_folder):
     rec = RunRecorder()
-    engine.run(RunConfig(folder=str(jpeg_folder), workers=2, batch_size=8, resize=32), rec)
+    _, events = run_collect(RunConfig(folder=str(jpeg_folder), workers=2, batch_size=8, resize=32))
+    for e in events:
+        rec(e)
     r = rec.report()
     assert {"config", "dataset", "batches", "memory", "summary"} <= set(r)
     assert r["dataset"]["items"] == 24 and r["dataset"]["skipped"] == []
@@ -158,3 +170,9 @@ def test_forkserver_workers_are_never_named_as_helpers():
     worker_pids = {pid for r, pid in started if r.startswith("worker-")}
     assert len(worker_pids) == 2
     assert not [r for r, pid in started if pid in worker_pids and not r.startswith("worker-")]
+
+
+def test_the_test_process_never_gets_torchs_sigchld_handler():
+    import signal
+
+    assert signal.getsignal(signal.SIGCHLD) in (signal.SIG_DFL, None)
