@@ -7,6 +7,8 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+# Caches (memmap files, the sample folder) go to a temporary place, never the user's.
+os.environ["XDG_CACHE_HOME"] = __import__("tempfile").mkdtemp(prefix="dle-cache-")
 
 import sys
 import time

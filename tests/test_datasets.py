@@ -114,3 +114,14 @@ def test_float_random_values_are_in_unit_range():
     x = LazyRandomDataset(parse_random_spec("3:4x4"))[0]["image"]
     assert x.dtype == torch.float32 and float(x.min()) >= 0 and float(x.max()) < 1
     assert np.isfinite(x.numpy()).all()
+
+
+def test_sample_folder_has_three_classes_of_real_jpegs(tmp_path):
+    from explorer.core.sample_images import ensure_sample_folder
+
+    folder = ensure_sample_folder(tmp_path / "s", per_class=4)
+    listing = list_folder(folder)
+    assert listing.classes == ("circles", "squares", "stripes") and len(listing.files) == 12
+    with Image.open(listing.files[0].path) as im:
+        assert im.format == "JPEG"
+    assert ensure_sample_folder(folder, per_class=4) == folder  # the second call reuses it

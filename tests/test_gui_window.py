@@ -237,3 +237,16 @@ def test_keyboard_shortcuts_run_and_stop(qtbot, window):
     qtbot.keyClick(window, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: window.last_finished is not None, timeout=5000)
     assert window.last_finished.status == "stopped"
+
+
+def test_sample_images_button_makes_a_folder_that_runs(qtbot, window):
+    qtbot.mouseClick(window.controls.sampleButton, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.controls.sampleButton.isEnabled(), timeout=30000)
+    assert window.controls.source() == "folder"
+    folder = window.controls.folderEdit.text()
+    assert "sample-images" in folder and "press Run" in window.status.message.text()
+    window.controls.workersSpin.setValue(0)
+    window.controls.epochsSpin.setValue(1)
+    assert window.start_run()
+    qtbot.waitUntil(lambda: window.last_finished is not None, timeout=30000)
+    assert window.last_finished.status == "completed" and window.last_finished.samples == 240

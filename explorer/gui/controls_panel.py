@@ -66,6 +66,7 @@ STORAGES = (
 class ControlsPanel(QWidget):
     runRequested = Signal()
     stopRequested = Signal()
+    sampleFolderRequested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -87,6 +88,11 @@ class ControlsPanel(QWidget):
         self.browseButton = QPushButton("Browse…", objectName="browseButton")
         self.browseButton.setToolTip("Choose an image folder (Ctrl+O).")
         self.browseButton.clicked.connect(self.browse)
+        self.sampleButton = QPushButton("Sample images", objectName="sampleFolderButton")
+        self.sampleButton.setToolTip(
+            "Make (once) and choose a folder of 240 generated JPEGs in three classes."
+        )
+        self.sampleButton.clicked.connect(self.sampleFolderRequested)
         self.recentButton = QToolButton(objectName="recentButton", text="Recent")
         self.recentButton.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.recentButton.setToolTip("Folders you ran before.")
@@ -97,8 +103,15 @@ class ControlsPanel(QWidget):
         folder_row.addWidget(self.folderEdit, 1)
         folder_row.addWidget(self.browseButton)
         folder_row.addWidget(self.recentButton)
+        folder_buttons = QHBoxLayout()
+        folder_buttons.setContentsMargins(0, 0, 0, 0)
+        folder_buttons.addWidget(self.sampleButton)
+        folder_buttons.addStretch(1)
         folder_page = QWidget()
-        folder_page.setLayout(folder_row)
+        folder_layout = QVBoxLayout(folder_page)
+        folder_layout.setContentsMargins(0, 0, 0, 0)
+        folder_layout.addLayout(folder_row)
+        folder_layout.addLayout(folder_buttons)
 
         self.randomSpecEdit = QLineEdit(objectName="randomSpecEdit")
         self.randomSpecEdit.setPlaceholderText("N:SHAPE[:DTYPE], e.g. 2000:3x64x64")

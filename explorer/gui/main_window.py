@@ -35,6 +35,8 @@ from ..core.events import (
     ProcessesChanged,
     RunFinished,
 )
+from ..core.sample_images import ensure_sample_folder
+from .background import run_in_background
 from .batch_preview import BatchPreview
 from .controls_panel import ControlsPanel
 from .engine_worker import EngineWorker
@@ -85,6 +87,7 @@ class MainWindow(QMainWindow):
 
         self.controls.runRequested.connect(self.start_run)
         self.controls.stopRequested.connect(self.stop_run)
+        self.controls.sampleFolderRequested.connect(self.use_sample_folder)
         self.status.cancelRequested.connect(self.stop_run)
         self.runs.workerCreated.connect(self._connect_worker)
         self.runs.runEnded.connect(self._on_run_ended)
@@ -124,6 +127,23 @@ class MainWindow(QMainWindow):
             self.controls.browse()
         else:
             self.controls.set_folder(folder)
+
+    def use_sample_folder(self) -> None:
+        """Generate the sample folder off the GUI thread (once), then choose it."""
+        self.controls.sampleButton.setEnabled(False)
+        self.status.show_message("Preparing the sample images…")
+        run_in_background(
+            ensure_sample_folder, self._sample_folder_ready, self._sample_folder_failed, self
+        )
+
+    def _sample_folder_ready(self, folder: Path) -> None:
+        self.controls.sampleButton.setEnabled(True)
+        self.open_folder(str(folder))
+        self.status.show_message(f"Sample images ready in {folder}: press Run.")
+
+    def _sample_folder_failed(self, exc: Exception) -> None:
+        self.controls.sampleButton.setEnabled(True)
+        self.status.show_message(f"Could not make the sample images: {exc}", error=True)
 
     def set_theme(self, name: str) -> None:
         app = QApplication.instance()
