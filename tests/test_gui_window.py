@@ -1,5 +1,6 @@
 """The window, driven as a user (and our tests' contract) would: by object names."""
 
+import itertools
 import time
 
 import pyqtgraph as pg
@@ -250,3 +251,17 @@ def test_sample_images_button_makes_a_folder_that_runs(qtbot, window):
     assert window.start_run()
     qtbot.waitUntil(lambda: window.last_finished is not None, timeout=30000)
     assert window.last_finished.status == "completed" and window.last_finished.samples == 240
+
+
+def test_marker_captions_make_room_for_each_other(window):
+    for i in range(40):
+        window.chart.add_marker(i * 0.1, f"epoch {i + 1}")
+        window.chart.add_marker(i * 0.1 - 0.01, "workers gone", minor=True)
+    window.chart._dirty = True
+    window.chart.redraw()
+    shown = sorted(
+        (m for m in window.chart._markers if m.label.isVisible()), key=lambda m: m.value()
+    )
+    assert 5 <= len(shown) < 40
+    assert all(b.value() - a.value() >= 0.07 * 3.9 for a, b in itertools.pairwise(shown))
+    assert all(not m.minor for m in shown)  # the epochs win over the worker captions

@@ -39,8 +39,9 @@ SCRIPT = textwrap.dedent(
 
 
 def test_signals_carrying_objects_keep_reference_counts():
-    proc = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True,
-                          timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=60
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     received, none_delta = map(int, proc.stdout.split())
     assert received == 30000

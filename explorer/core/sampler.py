@@ -145,6 +145,9 @@ class MemorySampler:
                     gone.append((role, pid))
             except psutil.Error:
                 gone.append((role, pid))
+                continue
+            if rows and rows[-1].pid == pid and rows[-1].rss == 0:  # exiting: memory released
+                rows.pop()
         if full:
             cost = time.thread_time() - c0
             self._next_full = now + max(MIN_FULL_INTERVAL_S, cost / self.full_budget)

@@ -173,7 +173,8 @@ class MainWindow(QMainWindow):
         info = event.info
         self.status.show_preparing(False)
         self.chart.add_marker(event.t, "dataset ready")
-        skipped = f", {len(info.skipped)} files skipped" if info.skipped else ""
+        n = len(info.skipped)
+        skipped = f", {n} file{'s' if n != 1 else ''} skipped" if n else ""
         cache = " (memmap cache reused)" if info.cache_reused else ""
         self.status.show_message(
             f"Dataset ready: {info.items:,} items{skipped}, prepared in {info.init_s:.2f} s{cache}"

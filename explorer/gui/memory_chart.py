@@ -172,13 +172,14 @@ class MemoryChart(QWidget):
         workers_in = [r for r, _ in event.started if r.startswith("worker-")]
         workers_out = [r for r, _ in event.exited if r.startswith("worker-")]
         if workers_in:
-            self.add_marker(
-                event.t, f"{len(workers_in)} worker{'s' * (len(workers_in) > 1)} started"
-            )
+            n = len(workers_in)
+            self.add_marker(event.t, f"{n} worker{'s' * (n > 1)} started", minor=True)
         if workers_out:
-            self.add_marker(event.t, "workers gone")
+            self.add_marker(event.t, "workers gone", minor=True)
 
-    def add_marker(self, t: float, text: str) -> None:
+    def add_marker(self, t: float, text: str, minor: bool = False) -> None:
+        """A vertical line at ``t`` with a caption; ``minor`` captions give way to the others
+        where there is no room for both."""
         line = pg.InfiniteLine(
             pos=t,
             angle=90,
@@ -186,11 +187,12 @@ class MemoryChart(QWidget):
             pen=pg.mkPen(self.theme.marker, width=1, style=Qt.PenStyle.DashLine),
             label=text,
             labelOpts={
-                "position": 0.96 - 0.07 * (len(self._markers) % 4),
+                "position": 0.96,
                 "color": self.theme.marker,
                 "anchors": [(0, 0.5), (0, 0.5)],
             },
         )
+        line.minor = minor
         self.plot.addItem(line, ignoreBounds=True)
         self._markers.append(line)
         self._t_max = max(self._t_max, t)
@@ -219,6 +221,7 @@ class MemoryChart(QWidget):
             data = self._totals[key].view()
             curve.setData(data[:, 0], data[:, 1])
         item = self.plot.getPlotItem()
+        self._declutter_markers()
         if self.follow_s > 0:
             lo = max(0.0, self._t_max - self.follow_s)
             item.setXRange(lo, max(lo + 1.0, self._t_max), padding=0.01)
@@ -226,6 +229,29 @@ class MemoryChart(QWidget):
             item.setAutoVisible(y=True)
         else:
             item.enableAutoRange()
+
+    def _declutter_markers(self) -> None:
+        """Caption a marker only where it has room: a label closer than ~7% of the visible time
+        span to the last captioned one is hidden (its line stays)."""
+        if not self._markers:
+            return
+        lo, hi = self.plot.getPlotItem().viewRange()[0]
+        if self.follow_s <= 0:
+            lo, hi = 0.0, max(self._t_max, 1e-6)
+        min_gap = 0.07 * max(hi - lo, 1e-6)
+        shown: list[float] = []
+        for minor in (False, True):  # major captions first, minor ones where room is left
+            for line in self._markers:
+                if line.minor != minor:
+                    continue
+                show = all(abs(line.value() - t) >= min_gap for t in shown)
+                line.label.setVisible(show)
+                if show:
+                    shown.append(line.value())
+        # Stagger the shown captions over four heights in time order: neighbours never share one.
+        visible = sorted((m for m in self._markers if m.label.isVisible()), key=lambda m: m.value())
+        for k, line in enumerate(visible):
+            line.label.setPosition(0.96 - 0.07 * (k % 4))
 
     def set_theme(self, theme: Theme) -> None:
         self.theme = theme
