@@ -265,3 +265,21 @@ def test_marker_captions_make_room_for_each_other(window):
     assert 5 <= len(shown) < 40
     assert all(b.value() - a.value() >= 0.07 * 3.9 for a, b in itertools.pairwise(shown))
     assert all(not m.minor for m in shown)  # the epochs win over the worker captions
+
+
+def test_dropping_a_folder_chooses_it(window, tmp_path):
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(tmp_path))])
+    event = QDropEvent(
+        QPointF(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    window.dropEvent(event)
+    assert window.controls.source() == "folder"
+    assert window.controls.folderEdit.text() == str(tmp_path)

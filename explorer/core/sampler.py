@@ -59,7 +59,7 @@ class MemorySampler:
         emit: Callable[[object], None],
         t0: float,
         interval: float = 0.1,
-        full_budget: float = 0.015,
+        full_budget: float = 0.01,
     ) -> None:
         self._emit = emit
         self._t0 = t0
