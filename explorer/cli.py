@@ -9,10 +9,13 @@ run, 2 bad arguments, 130 interrupted (the report is still written).
 from __future__ import annotations
 
 import argparse
+import csv
+import json
 import signal
 import sys
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, NoReturn
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -43,6 +46,30 @@ def _positive_int(text: str) -> int:
     return value
 
 
+_UNITS = {"": 1, "B": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+
+def _size(text: str) -> int:
+    t = text.strip().upper().removesuffix("IB").removesuffix("B")
+    unit = t[-1] if t and t[-1] in _UNITS else ""
+    try:
+        value = float(t[: len(t) - len(unit)])
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a size: {text!r} (e.g. 512M or 8G)") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive: {text!r}")
+    return int(value * _UNITS[unit])
+
+
+def _option_sets(path: str) -> list[dict[str, Any]]:
+    from .compare import load_option_sets
+
+    try:
+        return load_option_sets(path)
+    except (OSError, ValueError) as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="dataloader-explorer",
@@ -69,10 +96,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--storage",
-        choices=("pil-list", "array-list"),
+        choices=("pil-list", "array-list", "contiguous", "shared-tensor"),
         default="pil-list",
-        help="how an eager dataset holds its pixels: PIL images (4 bytes a pixel) or "
-        "numpy arrays (3)",
+        help="how an eager dataset holds its pixels: PIL images (4 bytes a pixel), numpy "
+        "arrays (3), one array, or one tensor in shared memory",
+    )
+    p.add_argument(
+        "--index",
+        choices=("list", "numpy"),
+        default="list",
+        help="per-sample metadata as a Python list of dicts (copied into fork workers as they "
+        "read it) or numpy arrays (shared)",
+    )
+    p.add_argument(
+        "--meta-bytes",
+        type=_positive_int,
+        default=0,
+        metavar="N",
+        help="pad each record's path to N bytes, to make the metadata's cost visible",
     )
     p.add_argument("--batch-size", type=_positive_int, default=64, metavar="B")
     p.add_argument(
@@ -104,6 +145,38 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="how worker processes start (default: the platform's)",
     )
+    p.add_argument(
+        "--persistent-workers",
+        action="store_true",
+        help="keep workers alive between epochs (no start-up cost per epoch)",
+    )
+    p.add_argument(
+        "--prefetch-factor",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="batches each worker prepares ahead (default 2): more speed, more memory",
+    )
+    p.add_argument(
+        "--pin-memory",
+        action="store_true",
+        help="copy batches into page-locked memory for faster GPU transfer",
+    )
+    p.add_argument(
+        "--memory-budget",
+        type=_size,
+        default=None,
+        metavar="SIZE",
+        help="budget against this much memory (e.g. 512M, 8G) instead of what is available now",
+    )
+    p.add_argument(
+        "--compare",
+        metavar="FILE",
+        type=_option_sets,
+        help="a JSON or TOML file with a list of option sets (e.g. "
+        '[{"index": "list"}, {"index": "numpy"}]): run each on top of the other '
+        "options and print a table",
+    )
     p.add_argument("--cache-dir", metavar="DIR", help="where memmap caches live")
     p.add_argument(
         "--allow-over-budget",
@@ -116,51 +189,55 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def config_from_args(args: argparse.Namespace) -> Any:
+def config_from_args(args: argparse.Namespace, **overrides: Any) -> Any:
     from .core.config import RunConfig
 
-    return RunConfig(
-        folder=args.folder,
-        random=args.random,
-        mode=args.mode,
-        batch_size=args.batch_size,
-        workers=args.workers,
-        epochs=args.epochs,
-        max_batches=args.max_batches,
-        resize=args.resize,
-        shuffle=args.shuffle,
-        start_method=args.start_method,
-        cache_dir=args.cache_dir,
-        allow_over_budget=args.allow_over_budget,
-        preview_interval=0.0,
-    )
+    options = {
+        "folder": args.folder,
+        "random": args.random,
+        "mode": args.mode,
+        "batch_size": args.batch_size,
+        "workers": args.workers,
+        "epochs": args.epochs,
+        "max_batches": args.max_batches,
+        "resize": args.resize,
+        "shuffle": args.shuffle,
+        "storage": args.storage,
+        "index": args.index,
+        "meta_bytes": args.meta_bytes,
+        "start_method": args.start_method,
+        "persistent_workers": args.persistent_workers,
+        "prefetch_factor": args.prefetch_factor,
+        "pin_memory": args.pin_memory,
+        "memory_budget": args.memory_budget,
+        "cache_dir": args.cache_dir,
+        "allow_over_budget": args.allow_over_budget,
+        "preview_interval": 0.0,
+    }
+    unknown = set(overrides) - set(options)
+    if unknown:
+        from .core.errors import ConfigError
+
+        raise ConfigError("--compare", f"unknown option(s) {', '.join(sorted(unknown))}")
+    options.update(overrides)
+    return RunConfig(**options)
 
 
 def run_headless(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    from .core import engine
     from .core.errors import ConfigError
-    from .core.report import RunRecorder
-    from .terminal import ProgressPrinter
 
     if args.folder is None and args.random is None:
         args.folder = args.path
     if args.folder is None and args.random is None:
         parser.error("--folder/--random: give a folder or a random spec to run headless")
-    config = config_from_args(args)
+    option_sets = args.compare or [{}]
     try:
-        config.validate()
-    except ConfigError as exc:
+        configs = [config_from_args(args, **o).validate() for o in option_sets]
+    except (ConfigError, TypeError) as exc:
         parser.error(str(exc))
 
-    recorder = RunRecorder()
-    printer = ProgressPrinter(sys.stderr, enabled=not args.no_progress)
     stop = threading.Event()
-
-    def emit(event: object) -> None:
-        recorder(event)
-        printer(event)
-
-    interrupted = []
+    interrupted: list[int] = []
 
     def on_signal(signum: int, _frame: object) -> None:
         interrupted.append(signum)
@@ -168,26 +245,74 @@ def run_headless(args: argparse.Namespace, parser: argparse.ArgumentParser) -> i
 
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
-        finished = engine.run(config, emit, stop)
+        reports = []
+        for n, config in enumerate(configs):
+            if stop.is_set():
+                break
+            if len(configs) > 1:
+                print(f"run {n + 1}/{len(configs)}: {option_sets[n]}", file=sys.stderr)
+            reports.append(_run_one(config, args, stop))
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
-    printer.close()
+
+    if args.compare:
+        from .compare import comparison_rows, format_table
+
+        rows = comparison_rows(option_sets, reports)
+        print(format_table(rows))
+        out: dict[str, Any] = {"runs": reports, "comparison": rows}
+    else:
+        out = reports[0]
     try:
         if args.report:
-            recorder.write_json(args.report)
+            Path(args.report).write_text(json.dumps(out, indent=1))
         if args.csv:
-            recorder.write_csv(args.csv)
+            write_memory_csv(args.csv, reports)
     except OSError as exc:
         print(f"dataloader-explorer: error: cannot write the report: {exc}", file=sys.stderr)
         return EXIT_FAILED
-    if not finished.ok:
-        print(f"dataloader-explorer: run failed: {finished.reason}", file=sys.stderr)
+    failed = [r["summary"]["reason"] for r in reports if r["summary"]["status"] == "failed"]
+    if failed:
+        print(f"dataloader-explorer: run failed: {failed[0]}", file=sys.stderr)
         return EXIT_FAILED
-    if interrupted:
-        return EXIT_INTERRUPTED
-    print(printer.summary(recorder.report()["summary"]), file=sys.stderr)
-    return EXIT_OK
+    return EXIT_INTERRUPTED if interrupted else EXIT_OK
+
+
+def _run_one(config: Any, args: argparse.Namespace, stop: threading.Event) -> dict[str, Any]:
+    from .core import engine
+    from .core.events import MemoryBudget
+    from .core.report import RunRecorder
+    from .terminal import ProgressPrinter
+
+    recorder = RunRecorder()
+    printer = ProgressPrinter(sys.stderr, enabled=not args.no_progress)
+
+    def emit(event: object) -> None:
+        recorder(event)
+        printer(event)
+        if isinstance(event, MemoryBudget):
+            for warning in event.warnings:
+                print(f"warning: {warning}", file=sys.stderr)
+
+    finished = engine.run(config, emit, stop)
+    printer.close()
+    report = recorder.report()
+    if finished.ok:
+        print(printer.summary(report["summary"]), file=sys.stderr)
+    return report
+
+
+def write_memory_csv(path: str, reports: list[dict[str, Any]]) -> None:
+    from .core.report import MEMORY_FIELDS
+
+    with open(path, "w", newline="") as f:
+        fields = ("run", *MEMORY_FIELDS) if len(reports) > 1 else MEMORY_FIELDS
+        writer = csv.DictWriter(f, fieldnames=fields)
+        writer.writeheader()
+        for n, report in enumerate(reports):
+            for row in report["memory"]:
+                writer.writerow({**row, "run": n} if len(reports) > 1 else row)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

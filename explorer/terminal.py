@@ -90,4 +90,9 @@ class ProgressPrinter:
             f"({s['samples_per_s']:,.0f} samples/s); peak RSS total "
             f"{format_bytes(s['peak_rss_total'])}, "
             f"peak PSS total {format_bytes(s['peak_pss_total'])}"
+            + (
+                f"; peak worker USS growth {format_bytes(s['peak_worker_uss_growth'])}"
+                if s.get("peak_worker_uss_growth") is not None
+                else ""
+            )
         )

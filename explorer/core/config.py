@@ -12,7 +12,10 @@ from .errors import ConfigError
 from .randomspec import RandomSpec, parse_random_spec
 
 MODES = ("eager", "lazy", "memmap")
-STORAGES = ("pil-list", "array-list")
+STORAGES = ("pil-list", "array-list", "contiguous", "shared-tensor")
+INDEX_KINDS = ("list", "numpy")
+MAX_PREFETCH = 64
+MAX_META_BYTES = 1 << 16
 MAX_BATCH_SIZE = 1 << 16
 MAX_EPOCHS = 10_000
 MAX_RESIZE = 4096
@@ -42,7 +45,14 @@ class RunConfig:
     resize: int = 224
     shuffle: bool = False
     storage: str = "pil-list"
+    index: str = "list"
+    meta_bytes: int = 0
     start_method: str | None = None
+    persistent_workers: bool = False
+    prefetch_factor: int | None = None
+    pin_memory: bool = False
+    #: Bytes the budget may use instead of the memory available now (tests, "what if").
+    memory_budget: int | None = None
     cache_dir: str | None = None
     allow_over_budget: bool = False
     #: Seconds between batches that carry preview thumbnails; 0 turns the preview off.
@@ -88,6 +98,15 @@ class RunConfig:
             raise ConfigError("--mode", f"{self.mode!r} is not one of {', '.join(MODES)}")
         if self.storage not in STORAGES:
             raise ConfigError("--storage", f"{self.storage!r} is not one of {', '.join(STORAGES)}")
+        if self.index not in INDEX_KINDS:
+            raise ConfigError("--index", f"{self.index!r} is not one of {', '.join(INDEX_KINDS)}")
+        _check_range("--meta-bytes", self.meta_bytes, 0, MAX_META_BYTES)
+        if self.prefetch_factor is not None:
+            _check_range("--prefetch-factor", self.prefetch_factor, 1, MAX_PREFETCH)
+            if self.workers == 0:
+                raise ConfigError("--prefetch-factor", "only applies with --workers 1 or more")
+        if self.persistent_workers and self.workers == 0:
+            raise ConfigError("--persistent-workers", "only applies with --workers 1 or more")
         if self.random is not None and self.mode == "memmap":
             raise ConfigError("--mode", "memmap needs an image folder; use eager or lazy")
         _check_range("--batch-size", self.batch_size, 1, MAX_BATCH_SIZE)

@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import psutil
 from torch.utils.data import Dataset
 
@@ -18,6 +19,7 @@ from .errors import DatasetError
 from .folder import FolderItem, FolderListing, SkippedFile, list_folder
 from .image_datasets import STORAGES, EagerImageDataset, LazyImageDataset, Progress
 from .memmap_cache import build_or_reuse
+from .metadata import build_index
 from .random_datasets import EagerRandomDataset, LazyRandomDataset
 from .units import format_bytes
 
@@ -86,9 +88,14 @@ def build_dataset(
     if spec is not None:
         if config.mode == "eager":
             _check_budget(spec.total_bytes, config, what=f"the eager random spec {spec}")
-            dataset: Dataset = EagerRandomDataset(spec, progress, stop)
+            shared = config.storage == "shared-tensor"
+            dataset: Dataset = EagerRandomDataset(spec, progress, stop, shared=shared)
         else:
             dataset = LazyRandomDataset(spec)
+        labels = np.full(spec.count, -1, dtype=np.int64)
+        dataset.index = build_index(
+            config.index, labels, _RandomPaths(spec.count), config.meta_bytes
+        )
         info = DatasetInfo(
             "random",
             config.mode,
@@ -109,7 +116,7 @@ def build_dataset(
     cache_file = cache_reused = None
     if config.mode == "eager":
         _check_budget(eager_bytes, config, what=f"decoding {len(items)} images eagerly")
-        eager = EagerImageDataset(items, config.resize, progress, stop, config.storage)
+        eager = EagerImageDataset(items, config.resize, progress, stop, config.storage, pixels)
         skipped += eager.skipped
         dataset = eager
     elif config.mode == "memmap":
@@ -120,6 +127,9 @@ def build_dataset(
         dataset = LazyImageDataset(items, config.resize)
     if len(dataset) == 0:
         raise DatasetError(_empty_message(config.folder, listing, skipped))
+    dataset.index = build_index(
+        config.index, list(dataset.labels), list(dataset.paths), config.meta_bytes
+    )
     info = DatasetInfo(
         "folder",
         config.mode,
@@ -132,6 +142,24 @@ def build_dataset(
         cache_reused=cache_reused,
     )
     return BuiltDataset(dataset, info, listing)
+
+
+class _RandomPaths:
+    """The names of random samples, made one at a time."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i: int) -> str:
+        if not 0 <= i < self.n:
+            raise IndexError(i)
+        return f"random/{i:08d}"
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return (f"random/{i:08d}" for i in range(self.n))
 
 
 def _check_headers(

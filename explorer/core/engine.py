@@ -14,12 +14,14 @@ import os
 import threading
 import time
 import traceback
+import warnings
 from collections.abc import Callable
 from typing import Any
 
 import torch
 from torch.utils.data import DataLoader
 
+from .budget import predict
 from .config import RunConfig
 from .dataset_factory import BuiltDataset, build_dataset
 from .display import DETAIL_SIZE, THUMB_SIZE, fit_within, tensor_stats, to_display_array
@@ -35,6 +37,7 @@ from .events import (
 )
 from .folder import SkippedFile
 from .sampler import MemorySampler
+from .system_memory import cgroup_limit, read_system_memory
 
 log = logging.getLogger(__name__)
 
@@ -72,13 +75,27 @@ def run(config: RunConfig, emit: Emit, stop: threading.Event | None = None) -> R
     try:
         built = build_dataset(config, _progress_emitter(emit, now), stop)
         emit(DatasetReady(now(), built.info))
-        loader = DataLoader(
-            built.dataset,
-            batch_size=config.batch_size,
-            shuffle=config.shuffle,
-            num_workers=config.workers,
-            multiprocessing_context=context if config.workers else None,
+        emit(
+            predict(config, built, read_system_memory(cgroup_limit()), now(), config.memory_budget)
         )
+        extra: dict[str, Any] = {}
+        if config.workers:
+            extra = {
+                "multiprocessing_context": context,
+                "persistent_workers": config.persistent_workers,
+            }
+            if config.prefetch_factor is not None:
+                extra["prefetch_factor"] = config.prefetch_factor
+        with warnings.catch_warnings():  # pin_memory without an accelerator: said in the budget
+            warnings.filterwarnings("ignore", message=".*pin_memory.*")
+            loader = DataLoader(
+                built.dataset,
+                batch_size=config.batch_size,
+                shuffle=config.shuffle,
+                num_workers=config.workers,
+                pin_memory=config.pin_memory,
+                **extra,
+            )
         status = _iterate(config, loader, built, emit, stop, now, counts, sampler)
         finished = RunFinished(now(), status, "", counts.batches, counts.samples)
     except Cancelled as exc:
@@ -126,18 +143,24 @@ def _iterate(
 ) -> str:
     preview = _PreviewPicker(config, built)
     per_epoch = len(loader)
-    for epoch in range(config.epochs):
-        if stop.is_set():
-            return "stopped"
-        remaining = None if config.max_batches is None else config.max_batches - counts.batches
-        emit(
-            EpochStarted(
-                now(), epoch, per_epoch if remaining is None else min(per_epoch, remaining)
-            )
-        )
-        iterator = iter(loader)
-        sampler.set_workers(worker_pids(iterator))
-        try:
+    iterator = None
+    working: set[int] = set()  # workers whose USS baseline has been asked for
+    try:
+        for epoch in range(config.epochs):
+            if stop.is_set():
+                return "stopped"
+            remaining = None if config.max_batches is None else config.max_batches - counts.batches
+            batches = per_epoch if remaining is None else min(per_epoch, remaining)
+            emit(EpochStarted(now(), epoch, batches))
+            # With persistent workers, iter() resets the same iterator and its processes.
+            if iterator is None and config.workers:
+                sampler.starting_workers()
+            with warnings.catch_warnings():  # said in the budget's note instead
+                warnings.filterwarnings("ignore", message=".*pin_memory.*")
+                iterator = iter(loader)
+            if not config.persistent_workers:
+                working = set()
+            sampler.set_workers(worker_pids(iterator))
             while True:
                 if stop.is_set():
                     return "stopped"
@@ -147,16 +170,30 @@ def _iterate(
                 except StopIteration:
                     break
                 wait = time.monotonic() - t_ask
-                emit(_batch_event(batch, counts.batches, epoch, wait, config, built, preview, now))
+                event = _batch_event(
+                    batch, counts.batches, epoch, wait, config, built, preview, now
+                )
+                emit(event)
+                if event.worker is not None and event.worker not in working:
+                    working.add(event.worker)
+                    sampler.mark_working(event.worker)
                 counts.batches += 1
                 counts.samples += _batch_len(batch)
                 if config.max_batches is not None and counts.batches >= config.max_batches:
                     return "completed"
-        finally:
-            if config.workers:
-                sampler.sync()
-            shutdown_iterator(iterator)
-    return "completed"
+            if not config.persistent_workers:
+                _end_workers(config, sampler, iterator)
+                iterator = None
+        return "completed"
+    finally:
+        if iterator is not None:
+            _end_workers(config, sampler, iterator)
+
+
+def _end_workers(config: RunConfig, sampler: MemorySampler, iterator: Any) -> None:
+    if config.workers:
+        sampler.sync()  # every worker measured, in full, before it goes
+    shutdown_iterator(iterator)
 
 
 def shutdown_iterator(iterator: Any) -> None:

@@ -13,6 +13,7 @@ import numpy as np
 
 from .dataset_factory import DatasetInfo
 from .folder import SkippedFile
+from .system_memory import SystemMemory
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,31 @@ class MemorySweep:
     t: float
     rows: tuple[ProcessMemory, ...]
     full: bool  # whether USS/PSS were read in this sweep
+    system: SystemMemory | None = None
+
+
+@dataclass(frozen=True)
+class WorkerBaseline:
+    """A worker's USS once it is running (after its first batch): its growth from here on is
+    what touching the dataset costs it (copy-on-read), not its own start-up."""
+
+    t: float
+    role: str
+    pid: int
+    uss: int
+
+
+@dataclass(frozen=True)
+class MemoryBudget:
+    """The predicted peak of a run, set against what the machine has, before workers start."""
+
+    t: float
+    predicted_peak: int
+    parts: dict[str, int]
+    available: int
+    shm_total: int | None
+    shm_needed: int
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

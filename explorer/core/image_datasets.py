@@ -12,10 +12,10 @@ import torch
 from PIL import Image
 from torch.utils.data import Dataset
 
-from .decode import DecodeError, fit_square, open_rgb
+from .decode import DecodeError, fit_square, open_rgb, read_header
 from .errors import Cancelled
 from .folder import FolderItem, SkippedFile
-from .samples import hwc_to_chw, make_sample
+from .samples import hwc_to_chw, make_sample, read_label
 
 #: progress(done, total) is called as the dataset prepares itself.
 Progress = Callable[[int, int], None]
@@ -28,12 +28,13 @@ class LazyImageDataset(Dataset):
         self.paths = [item.path for item in items]
         self.labels = np.array([item.label for item in items], dtype=np.int64)
         self.size = size
+        self.index = None  # a MetadataIndex, set by the factory
 
     def __len__(self) -> int:
         return len(self.paths)
 
     def __getitem__(self, index: int) -> dict[str, Any]:
-        label = int(self.labels[index])
+        label = read_label(self, index)
         try:
             im, _ = open_rgb(self.paths[index], target=self.size)
             return make_sample(hwc_to_chw(fit_square(im, self.size)), index, label)
@@ -45,16 +46,19 @@ class LazyImageDataset(Dataset):
 
 
 #: How an eager dataset holds its decoded pixels, and what each costs per pixel: Pillow keeps
-#: RGB as 4 bytes a pixel (RGBX), a numpy array as 3.
-STORAGES = {"pil-list": 4, "array-list": 3}
+#: RGB as 4 bytes a pixel (RGBX), numpy as 3. ``contiguous`` is one uint8 array for the whole
+#: dataset (few objects: nothing for reference counting to copy); ``shared-tensor`` is one
+#: tensor in shared memory (spawned workers map it instead of receiving a copy).
+STORAGES = {"pil-list": 4, "array-list": 3, "contiguous": 3, "shared-tensor": 3}
 
 
 class EagerImageDataset(Dataset):
     """Decodes every image to RGB in ``__init__`` and keeps the pixels at their original size
     in this process, like the classic in-memory dataset. Files that fail are skipped.
 
-    ``storage`` is ``pil-list`` (a list of PIL images, the classic pattern) or ``array-list``
-    (a list of numpy arrays).
+    ``storage`` is ``pil-list`` (a list of PIL images, the classic pattern), ``array-list`` (a
+    list of numpy arrays), ``contiguous`` (one uint8 array) or ``shared-tensor`` (one uint8
+    tensor in shared memory). The flat storages need ``pixels`` (from the headers) up front.
     """
 
     def __init__(
@@ -64,13 +68,23 @@ class EagerImageDataset(Dataset):
         progress: Progress | None = None,
         stop: threading.Event | None = None,
         storage: str = "pil-list",
+        pixels: int | None = None,
     ) -> None:
         if storage not in STORAGES:
             raise ValueError(f"unknown storage {storage!r}")
         self.size = size
         self.storage = storage
+        self.index = None  # a MetadataIndex, set by the factory
         self.paths: list[str] = []
         self.images: list[Image.Image | np.ndarray] = []
+        flat = storage in ("contiguous", "shared-tensor")
+        if flat:
+            if pixels is None:
+                pixels = sum(w * h for w, h in (_header_size(i.path) for i in items))
+            self.flat = _flat_buffer(3 * pixels, shared=storage == "shared-tensor")
+            self.offsets: list[int] = []
+            self.shapes: list[tuple[int, int]] = []
+            used = 0
         labels: list[int] = []
         self.skipped: list[SkippedFile] = []
         total = len(items)
@@ -79,7 +93,18 @@ class EagerImageDataset(Dataset):
                 raise Cancelled("stopped while decoding the eager dataset")
             try:
                 im, _ = open_rgb(item.path)
-                self.images.append(im if storage == "pil-list" else np.array(im, dtype=np.uint8))
+                if flat:
+                    w, h = im.size
+                    if used + 3 * w * h > len(self.flat_array):
+                        raise DecodeError("decoded larger than its header said")
+                    self.flat_array[used : used + 3 * w * h] = np.asarray(im).reshape(-1)
+                    self.offsets.append(used)
+                    self.shapes.append((h, w))
+                    used += 3 * w * h
+                elif storage == "pil-list":
+                    self.images.append(im)
+                else:
+                    self.images.append(np.array(im, dtype=np.uint8))
                 self.paths.append(item.path)
                 labels.append(item.label)
             except DecodeError as exc:
@@ -87,20 +112,36 @@ class EagerImageDataset(Dataset):
             if progress is not None:
                 progress(n, total)
         self.labels = np.array(labels, dtype=np.int64)
+        if flat:  # a few numpy arrays, not a list of Python ints
+            self.offsets = np.array(self.offsets, dtype=np.int64)
+            self.shapes = np.array(self.shapes, dtype=np.int64).reshape(-1, 2)
+
+    @property
+    def flat_array(self) -> np.ndarray:
+        return self.flat.numpy() if isinstance(self.flat, torch.Tensor) else self.flat
 
     @property
     def nbytes(self) -> int:
         """Bytes of pixel data held (Pillow's RGB: 4 a pixel)."""
+        if self.storage in ("contiguous", "shared-tensor"):
+            return len(self.flat_array)
         per_pixel = STORAGES[self.storage]
         return sum(_pixels(im) * per_pixel for im in self.images)
 
     def __len__(self) -> int:
-        return len(self.images)
+        return len(self.paths)
 
     def __getitem__(self, index: int) -> dict[str, Any]:
-        im = self.images[index]
+        if self.storage in ("contiguous", "shared-tensor"):
+            h, w = self.shapes[index]
+            start = self.offsets[index]
+            im: Image.Image | np.ndarray = self.flat_array[start : start + 3 * h * w].reshape(
+                h, w, 3
+            )
+        else:
+            im = self.images[index]
         pixels = fit_square(im if isinstance(im, Image.Image) else Image.fromarray(im), self.size)
-        return make_sample(hwc_to_chw(pixels), index, int(self.labels[index]))
+        return make_sample(hwc_to_chw(pixels), index, read_label(self, index))
 
     def path(self, index: int) -> str | None:
         return self.paths[index]
@@ -118,6 +159,7 @@ class MemmapImageDataset(Dataset):
         self.paths = list(paths)
         self.labels = np.asarray(labels, dtype=np.int64)
         self.size = size
+        self.index = None  # a MetadataIndex, set by the factory
         self._map: np.memmap | None = None
 
     def __len__(self) -> int:
@@ -137,10 +179,23 @@ class MemmapImageDataset(Dataset):
                 shape=(len(self), self.size, self.size, 3),
             )
         pixels = np.array(self._map[index])
-        return make_sample(hwc_to_chw(pixels), index, int(self.labels[index]))
+        return make_sample(hwc_to_chw(pixels), index, read_label(self, index))
 
     def path(self, index: int) -> str | None:
         return self.paths[index]
+
+
+def _header_size(path: str) -> tuple[int, int]:
+    try:
+        return read_header(path).size
+    except DecodeError:
+        return (0, 0)
+
+
+def _flat_buffer(nbytes: int, shared: bool) -> np.ndarray | torch.Tensor:
+    if shared:
+        return torch.empty(nbytes, dtype=torch.uint8).share_memory_()
+    return np.empty(nbytes, dtype=np.uint8)
 
 
 def _pixels(im: Image.Image | np.ndarray) -> int:

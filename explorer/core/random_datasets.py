@@ -11,7 +11,7 @@ from torch.utils.data import Dataset
 from .errors import Cancelled
 from .image_datasets import Progress
 from .randomspec import RandomSpec
-from .samples import make_sample
+from .samples import make_sample, read_label
 
 _SEED = 0x5EED
 
@@ -33,28 +33,35 @@ class LazyRandomDataset(Dataset):
 
     def __init__(self, spec: RandomSpec) -> None:
         self.spec = spec
+        self.index = None  # a MetadataIndex, set by the factory
 
     def __len__(self) -> int:
         return self.spec.count
 
     def __getitem__(self, index: int) -> dict[str, Any]:
-        return make_sample(random_tensor(self.spec, index), index, -1)
+        label = read_label(self, index) if self.index is not None else -1
+        return make_sample(random_tensor(self.spec, index), index, label)
 
     def path(self, index: int) -> str | None:
         return None
 
 
 class EagerRandomDataset(Dataset):
-    """Generates all N samples in ``__init__`` into one tensor held by this process."""
+    """Generates all N samples in ``__init__`` into one tensor held by this process (in shared
+    memory with ``shared=True``)."""
 
     def __init__(
         self,
         spec: RandomSpec,
         progress: Progress | None = None,
         stop: threading.Event | None = None,
+        shared: bool = False,
     ) -> None:
         self.spec = spec
+        self.index = None  # a MetadataIndex, set by the factory
         self.data = torch.empty((spec.count, *spec.shape), dtype=spec.torch_dtype)
+        if shared:
+            self.data.share_memory_()
         step = max(1, spec.count // 100)
         for i in range(spec.count):
             if i % step == 0:
@@ -70,7 +77,8 @@ class EagerRandomDataset(Dataset):
         return self.spec.count
 
     def __getitem__(self, index: int) -> dict[str, Any]:
-        return make_sample(self.data[index], index, -1)
+        label = read_label(self, index) if self.index is not None else -1
+        return make_sample(self.data[index], index, label)
 
     def path(self, index: int) -> str | None:
         return None

@@ -14,19 +14,31 @@ from .events import (
     BatchDone,
     DatasetReady,
     EpochStarted,
+    MemoryBudget,
     MemorySweep,
     ProcessesChanged,
     RunFinished,
     RunStarted,
+    WorkerBaseline,
 )
 
 MEMORY_FIELDS = ("t", "pid", "role", "rss", "uss", "pss")
 
 
 class RunRecorder:
-    """A thread-safe event sink that keeps what the report needs."""
+    """A thread-safe event sink that keeps what the report needs.
 
-    def __init__(self) -> None:
+    ``keep_batches=False`` keeps counts instead of one row per batch (the window records every
+    run of a session and must not grow with the number of batches).
+    """
+
+    def __init__(self, keep_batches: bool = True) -> None:
+        self.keep_batches = keep_batches
+        self.n_batches = 0
+        self.n_samples = 0
+        self.baselines: dict[int, tuple[float, str, int]] = {}  # pid -> (t, role, uss)
+        self.budget: dict[str, Any] | None = None
+        self.system: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self.config: dict[str, Any] = {}
         self.dataset: dict[str, Any] = {}
@@ -43,16 +55,19 @@ class RunRecorder:
 
     def _record(self, event: object) -> None:
         if isinstance(event, BatchDone):
-            self.batches.append(
-                {
-                    "index": event.index,
-                    "epoch": event.epoch,
-                    "worker": event.worker,
-                    "wait_s": event.wait_s,
-                    "samples": event.samples,
-                    "t": event.t,
-                }
-            )
+            self.n_batches += 1
+            self.n_samples += event.samples
+            if self.keep_batches:
+                self.batches.append(
+                    {
+                        "index": event.index,
+                        "epoch": event.epoch,
+                        "worker": event.worker,
+                        "wait_s": event.wait_s,
+                        "samples": event.samples,
+                        "t": event.t,
+                    }
+                )
             for f in event.failed:
                 self.failed_samples.setdefault(f.path, f.reason)
         elif isinstance(event, MemorySweep):
@@ -67,6 +82,28 @@ class RunRecorder:
                 }
                 for r in event.rows
             )
+            if event.system is not None:
+                sysm = event.system
+                self.system.append(
+                    {
+                        "t": event.t,
+                        "available": sysm.available,
+                        "shm_used": sysm.shm_used,
+                        "shm_total": sysm.shm_total,
+                        "cgroup_limit": sysm.cgroup_limit,
+                    }
+                )
+        elif isinstance(event, WorkerBaseline):
+            self.baselines.setdefault(event.pid, (event.t, event.role, event.uss))
+        elif isinstance(event, MemoryBudget):
+            self.budget = {
+                "predicted_peak": event.predicted_peak,
+                "parts": dict(event.parts),
+                "available": event.available,
+                "shm_total": event.shm_total,
+                "shm_needed": event.shm_needed,
+                "warnings": list(event.warnings),
+            }
         elif isinstance(event, RunStarted):
             self.config = dict(event.config)
         elif isinstance(event, DatasetReady):
@@ -95,8 +132,10 @@ class RunRecorder:
             return {
                 "config": self.config,
                 "dataset": dataset,
+                "budget": self.budget,
                 "batches": list(self.batches),
                 "memory": list(self.memory),
+                "system": list(self.system),
                 "events": list(self.events),
                 "summary": self._summary(),
             }
@@ -104,19 +143,42 @@ class RunRecorder:
     def _summary(self) -> dict[str, Any]:
         fin = self.finished
         wall = fin.t if fin else None
-        samples = sum(b["samples"] for b in self.batches)
-        load_s = (
-            (wall - self.loading_started) if wall and self.loading_started is not None else None
-        )
+        started = self.loading_started
+        load_s = (wall - started) if wall and started is not None else None
+        peaks = memory_peaks(self.memory)
+        for role, growth in uss_growth(self.memory, self.baselines).items():
+            peaks["peak_by_role"].setdefault(role, {})["uss_growth"] = growth
+        worker_growth = [
+            v["uss_growth"]
+            for r, v in peaks["peak_by_role"].items()
+            if r.startswith("worker-") and v.get("uss_growth") is not None
+        ]
+        measured = peaks["peak_pss_total"] or peaks["peak_rss_total"]
+        budget = None
+        if self.budget is not None:
+            budget = {
+                "predicted_peak": self.budget["predicted_peak"],
+                "measured_peak": measured,
+                "warnings": self.budget["warnings"],
+            }
+        system = self.system
         return {
             "status": fin.status if fin else "unknown",
             "reason": fin.reason if fin else "",
             "wall_s": wall,
             "load_s": load_s,
-            "batches": len(self.batches),
-            "samples": samples,
-            "samples_per_s": samples / load_s if load_s else 0.0,
-            **memory_peaks(self.memory),
+            "batches": self.n_batches,
+            "samples": self.n_samples,
+            "samples_per_s": self.n_samples / load_s if load_s else 0.0,
+            **peaks,
+            "peak_worker_uss_growth": max(worker_growth) if worker_growth else None,
+            "budget": budget,
+            "system": {
+                "min_available": min((r["available"] for r in system), default=None),
+                "peak_shm_used": max((r["shm_used"] or 0 for r in system), default=None),
+                "shm_total": system[-1]["shm_total"] if system else None,
+                "cgroup_limit": system[-1]["cgroup_limit"] if system else None,
+            },
         }
 
     def write_json(self, path: str | Path) -> None:
@@ -151,3 +213,21 @@ def memory_peaks(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "peak_pss_total": max(pss_sums) if pss_sums else None,
         "peak_by_role": by_role,
     }
+
+
+def uss_growth(
+    rows: list[dict[str, Any]], baselines: dict[int, tuple[float, str, int]]
+) -> dict[str, int]:
+    """Per worker role: the largest rise of a worker process's USS above its baseline (its USS
+    once running), over the processes that held the role (one per epoch without persistent
+    workers)."""
+    peak: dict[int, int] = {}
+    for r in rows:
+        base = baselines.get(r["pid"])
+        if base is not None and r["uss"] is not None and r["t"] >= base[0]:
+            peak[r["pid"]] = max(peak.get(r["pid"], 0), r["uss"])
+    growth: dict[str, int] = {}
+    for pid, (_t, role, uss0) in baselines.items():
+        if pid in peak:
+            growth[role] = max(growth.get(role, 0), peak[pid] - uss0)
+    return growth

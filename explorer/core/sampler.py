@@ -17,7 +17,8 @@ from collections.abc import Callable
 
 import psutil
 
-from .events import MemorySweep, ProcessesChanged, ProcessMemory
+from .events import MemorySweep, ProcessesChanged, ProcessMemory, WorkerBaseline
+from .system_memory import cgroup_limit, read_system_memory
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,9 @@ class MemorySampler:
         self._emit = emit
         self._t0 = t0
         self._workers: dict[int, int] = {}
+        self._baseline_due: set[int] = set()  # worker ids whose first batch just arrived
+        self._starting_workers = False  # while True, unnamed children are workers-to-be
+        self._cgroup_limit = cgroup_limit()
         self.interval = interval
         self.full_budget = full_budget
         self._main = psutil.Process()
@@ -92,16 +96,30 @@ class MemorySampler:
         if self._thread.is_alive():
             self._thread.join(timeout=5)
 
+    def starting_workers(self) -> None:
+        """The engine is starting workers (``iter(loader)``; seconds with spawn): children
+        with no name yet are workers-to-be, not helpers."""
+        self._starting_workers = True
+
     def set_workers(self, pids: dict[int, int]) -> None:
         """{pid: worker id} of the DataLoader workers now running."""
+        self._starting_workers = False
+        if pids != self._workers:
+            self._baseline_due.clear()
         self._workers = dict(pids)
         self._wake.set()
 
+    def mark_working(self, worker_id: int) -> None:
+        """Worker ``worker_id`` delivered its first batch: read its USS soon, as its baseline."""
+        self._baseline_due.add(worker_id)
+        self._next_full = 0.0
+        self._wake.set()
+
     def sync(self) -> None:
-        """Sweep now, on the caller's thread (the engine calls this before it shuts workers
-        down, so that every worker is measured at least once while it is alive)."""
+        """Sweep now, USS and PSS included, on the caller's thread (the engine calls this before
+        it shuts workers down, so every worker is measured, in full, while it is alive)."""
         if self._thread.is_alive():
-            self.sweep()
+            self.sweep(force_full=True)
 
     def _loop(self) -> None:
         cpu0 = time.thread_time()
@@ -157,10 +175,21 @@ class MemorySampler:
         t = now - self._t0
         if gone:
             self._emit(ProcessesChanged(t, exited=tuple(gone)))
-        event = MemorySweep(t, tuple(rows), full)
+        if full and self._baseline_due:
+            self._emit_baselines(t, rows)
+        event = MemorySweep(t, tuple(rows), full, read_system_memory(self._cgroup_limit))
         self._emit(event)
         self.sweeps += 1
         return event
+
+    def _emit_baselines(self, t: float, rows: list[ProcessMemory]) -> None:
+        by_id = {wid: pid for pid, wid in self._workers.items()}
+        for wid in list(self._baseline_due):
+            pid = by_id.get(wid)
+            row = next((r for r in rows if r.pid == pid), None)
+            if row is not None and row.uss is not None:
+                self._emit(WorkerBaseline(t, row.role, row.pid, row.uss))
+                self._baseline_due.discard(wid)
 
     def _discover(self, now: float) -> None:
         workers = self._workers
@@ -198,6 +227,8 @@ class MemorySampler:
             )
 
     def _unnamed_role(self, proc: psutil.Process) -> str | None:
+        if self._starting_workers:
+            return None
         try:
             age = time.time() - proc.create_time()
         except psutil.Error:

@@ -27,3 +27,12 @@ def make_sample(image: torch.Tensor, index: int, label: int, error: str = "") ->
 def hwc_to_chw(array: np.ndarray) -> torch.Tensor:
     """An HWC uint8 array as a CHW tensor (a view, no copy)."""
     return torch.from_numpy(array).permute(2, 0, 1)
+
+
+def read_label(dataset: Any, index: int) -> int:
+    """The sample's label, read from the dataset's metadata records as a real dataset would
+    (which is what makes a list-of-dicts index copy-on-read under fork)."""
+    meta = getattr(dataset, "index", None)
+    if meta is not None:
+        return meta.read(index)[0]
+    return int(dataset.labels[index])
