@@ -8,6 +8,7 @@ sampler's thread, so it must be thread-safe (a Qt signal emit is; so is RunRecor
 
 from __future__ import annotations
 
+import functools
 import logging
 import multiprocessing
 import os
@@ -18,6 +19,7 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
+import psutil
 import torch
 from torch.utils.data import DataLoader
 
@@ -52,6 +54,15 @@ def worker_pids(iterator: Any) -> dict[int, int]:
     return {p.pid: wid for wid, p in enumerate(procs) if getattr(p, "pid", None)}
 
 
+def record_start_up_uss(array: Any, worker_id: int) -> None:
+    """``worker_init_fn``: the worker's USS once it has started, before its first sample: the
+    baseline against which copy-on-read is measured."""
+    try:
+        array[worker_id] = psutil.Process().memory_full_info().uss
+    except (psutil.Error, OSError):
+        array[worker_id] = 0
+
+
 def run(config: RunConfig, emit: Emit, stop: threading.Event | None = None) -> RunFinished:
     """Run ``config`` to completion, stop or failure; return (and emit) the RunFinished event."""
     stop = stop or threading.Event()
@@ -80,9 +91,11 @@ def run(config: RunConfig, emit: Emit, stop: threading.Event | None = None) -> R
         )
         extra: dict[str, Any] = {}
         if config.workers:
+            start_up_uss = context.Array("q", config.workers, lock=False)
             extra = {
                 "multiprocessing_context": context,
                 "persistent_workers": config.persistent_workers,
+                "worker_init_fn": functools.partial(record_start_up_uss, start_up_uss),
             }
             if config.prefetch_factor is not None:
                 extra["prefetch_factor"] = config.prefetch_factor
@@ -96,7 +109,18 @@ def run(config: RunConfig, emit: Emit, stop: threading.Event | None = None) -> R
                 pin_memory=config.pin_memory,
                 **extra,
             )
-        status = _iterate(config, loader, built, emit, stop, now, counts, sampler)
+        start_up = extra.get("worker_init_fn")
+        status = _iterate(
+            config,
+            loader,
+            built,
+            emit,
+            stop,
+            now,
+            counts,
+            sampler,
+            start_up.args[0] if start_up else None,
+        )
         finished = RunFinished(now(), status, "", counts.batches, counts.samples)
     except Cancelled as exc:
         finished = RunFinished(now(), "stopped", str(exc), counts.batches, counts.samples)
@@ -140,6 +164,7 @@ def _iterate(
     now: Callable[[], float],
     counts: _Counts,
     sampler: MemorySampler,
+    start_up_uss: Any,
 ) -> str:
     preview = _PreviewPicker(config, built)
     per_epoch = len(loader)
@@ -161,6 +186,7 @@ def _iterate(
             if not config.persistent_workers:
                 working = set()
             sampler.set_workers(worker_pids(iterator))
+            in_epoch = 0
             while True:
                 if stop.is_set():
                     return "stopped"
@@ -176,9 +202,14 @@ def _iterate(
                 emit(event)
                 if event.worker is not None and event.worker not in working:
                     working.add(event.worker)
-                    sampler.mark_working(event.worker)
+                    sampler.mark_working(event.worker, start_up_uss[event.worker])
                 counts.batches += 1
                 counts.samples += _batch_len(batch)
+                in_epoch += 1
+                if in_epoch == batches and config.workers:
+                    # the last batch: an exhausted iterator ends its workers inside next(), so
+                    # measure them, in full, now
+                    sampler.sync()
                 if config.max_batches is not None and counts.batches >= config.max_batches:
                     return "completed"
             if not config.persistent_workers:

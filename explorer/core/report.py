@@ -38,6 +38,7 @@ class RunRecorder:
         self.n_samples = 0
         self.baselines: dict[int, tuple[float, str, int]] = {}  # pid -> (t, role, uss)
         self.budget: dict[str, Any] | None = None
+        self.first_batch_t: float | None = None
         self.system: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self.config: dict[str, Any] = {}
@@ -55,6 +56,8 @@ class RunRecorder:
 
     def _record(self, event: object) -> None:
         if isinstance(event, BatchDone):
+            if self.first_batch_t is None:
+                self.first_batch_t = event.t
             self.n_batches += 1
             self.n_samples += event.samples
             if self.keep_batches:
@@ -170,6 +173,12 @@ class RunRecorder:
             "batches": self.n_batches,
             "samples": self.n_samples,
             "samples_per_s": self.n_samples / load_s if load_s else 0.0,
+            # from the first epoch's start to its first batch: worker start-up (spawn: seconds)
+            "first_batch_s": (
+                self.first_batch_t - started
+                if self.first_batch_t is not None and started is not None
+                else None
+            ),
             **peaks,
             "peak_worker_uss_growth": max(worker_growth) if worker_growth else None,
             "budget": budget,
@@ -221,13 +230,12 @@ def uss_growth(
     """Per worker role: the largest rise of a worker process's USS above its baseline (its USS
     once running), over the processes that held the role (one per epoch without persistent
     workers)."""
-    peak: dict[int, int] = {}
+    peak = {pid: uss0 for pid, (_t, _role, uss0) in baselines.items()}
     for r in rows:
         base = baselines.get(r["pid"])
         if base is not None and r["uss"] is not None and r["t"] >= base[0]:
             peak[r["pid"]] = max(peak.get(r["pid"], 0), r["uss"])
     growth: dict[str, int] = {}
     for pid, (_t, role, uss0) in baselines.items():
-        if pid in peak:
-            growth[role] = max(growth.get(role, 0), peak[pid] - uss0)
+        growth[role] = max(growth.get(role, 0), peak[pid] - uss0)
     return growth

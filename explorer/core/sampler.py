@@ -65,7 +65,6 @@ class MemorySampler:
         self._emit = emit
         self._t0 = t0
         self._workers: dict[int, int] = {}
-        self._baseline_due: set[int] = set()  # worker ids whose first batch just arrived
         self._starting_workers = False  # while True, unnamed children are workers-to-be
         self._cgroup_limit = cgroup_limit()
         self.interval = interval
@@ -104,16 +103,16 @@ class MemorySampler:
     def set_workers(self, pids: dict[int, int]) -> None:
         """{pid: worker id} of the DataLoader workers now running."""
         self._starting_workers = False
-        if pids != self._workers:
-            self._baseline_due.clear()
         self._workers = dict(pids)
         self._wake.set()
 
-    def mark_working(self, worker_id: int) -> None:
-        """Worker ``worker_id`` delivered its first batch: read its USS soon, as its baseline."""
-        self._baseline_due.add(worker_id)
-        self._next_full = 0.0
-        self._wake.set()
+    def mark_working(self, worker_id: int, baseline_uss: int) -> None:
+        """Worker ``worker_id`` delivered its first batch; ``baseline_uss`` is the USS it
+        measured itself at the end of its start-up (in ``worker_init_fn``)."""
+        pid = next((p for p, w in self._workers.items() if w == worker_id), None)
+        if pid is not None and baseline_uss > 0:
+            t = time.monotonic() - self._t0
+            self._emit(WorkerBaseline(t, f"worker-{worker_id}", pid, baseline_uss))
 
     def sync(self) -> None:
         """Sweep now, USS and PSS included, on the caller's thread (the engine calls this before
@@ -175,21 +174,10 @@ class MemorySampler:
         t = now - self._t0
         if gone:
             self._emit(ProcessesChanged(t, exited=tuple(gone)))
-        if full and self._baseline_due:
-            self._emit_baselines(t, rows)
         event = MemorySweep(t, tuple(rows), full, read_system_memory(self._cgroup_limit))
         self._emit(event)
         self.sweeps += 1
         return event
-
-    def _emit_baselines(self, t: float, rows: list[ProcessMemory]) -> None:
-        by_id = {wid: pid for pid, wid in self._workers.items()}
-        for wid in list(self._baseline_due):
-            pid = by_id.get(wid)
-            row = next((r for r in rows if r.pid == pid), None)
-            if row is not None and row.uss is not None:
-                self._emit(WorkerBaseline(t, row.role, row.pid, row.uss))
-                self._baseline_due.discard(wid)
 
     def _discover(self, now: float) -> None:
         workers = self._workers
