@@ -143,6 +143,10 @@ class RunRecorder:
                 "summary": self._summary(),
             }
 
+    def summary(self) -> dict[str, Any]:
+        with self._lock:
+            return self._summary()
+
     def _summary(self) -> dict[str, Any]:
         fin = self.finished
         wall = fin.t if fin else None

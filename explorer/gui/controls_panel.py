@@ -5,6 +5,7 @@ speed. It builds a validated RunConfig; it never runs anything itself."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -29,7 +30,9 @@ from ..core.config import MAX_BATCH_SIZE, MAX_EPOCHS, MAX_RESIZE, RunConfig, max
 from ..core.errors import ConfigError
 from ..core.randomspec import parse_random_spec
 from ..core.units import format_bytes
+from .memory_options import MemoryOptions
 from .palette import DARK, Theme
+from .presets import PRESETS
 from .settings import AppSettings
 
 SOURCES = (("Image folder", "folder"), ("Random tensors", "random"))
@@ -60,12 +63,24 @@ STORAGES = (
         "A list of PIL images, as most tutorials do: Pillow keeps RGB as 4 bytes a pixel.",
     ),
     ("numpy arrays", "array-list", "A list of numpy arrays: 3 bytes a pixel."),
+    (
+        "one contiguous array",
+        "contiguous",
+        "One uint8 array for the whole dataset: few Python objects, nothing for reference "
+        "counting to copy into workers.",
+    ),
+    (
+        "one shared tensor",
+        "shared-tensor",
+        "One tensor in shared memory: even spawned workers map it instead of copying it.",
+    ),
 )
 
 
 class ControlsPanel(QWidget):
     runRequested = Signal()
     stopRequested = Signal()
+    presetRequested = Signal(object)  # Preset
     sampleFolderRequested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -199,16 +214,69 @@ class ControlsPanel(QWidget):
         form.addRow("Resize", self.resizeSpin)
         form.addRow("Epochs", self.epochsSpin)
         form.addRow("", self.shuffleCheck)
+        self.memoryOptions = MemoryOptions()
         buttons = QHBoxLayout()
         buttons.addWidget(self.runButton, 1)
         buttons.addWidget(self.stopButton, 1)
         layout = QVBoxLayout(self)
         layout.addWidget(source_box)
         layout.addWidget(loading_box)
+        layout.addWidget(self.memoryOptions)
+        layout.addWidget(self._presets_box())
         layout.addLayout(buttons)
         layout.addStretch(1)
         self.set_running(False)
         self._on_mode()
+
+    def _presets_box(self) -> QGroupBox:
+        box = QGroupBox("Lessons")
+        self.presetCombo = QComboBox(objectName="presetCombo")
+        for preset in PRESETS:
+            self.presetCombo.addItem(preset.name, preset)
+        self.presetCombo.setToolTip("Runs that show one effect side by side, for talks.")
+        self.presetButton = QPushButton("Play", objectName="presetButton")
+        self.presetButton.setToolTip("Run this lesson's runs one after the other.")
+        self.presetButton.clicked.connect(
+            lambda: self.presetRequested.emit(self.presetCombo.currentData())
+        )
+        self.presetCaption = QLabel(objectName="presetCaption")
+        self.presetCaption.setWordWrap(True)
+        self.presetCombo.currentIndexChanged.connect(
+            lambda: self.presetCaption.setText(self.presetCombo.currentData().caption)
+        )
+        self.presetCaption.setText(PRESETS[0].caption)
+        row = QHBoxLayout()
+        row.addWidget(self.presetCombo, 1)
+        row.addWidget(self.presetButton)
+        layout = QVBoxLayout(box)
+        layout.addLayout(row)
+        layout.addWidget(self.presetCaption)
+        return box
+
+    def apply_options(self, options: dict[str, Any]) -> None:
+        """Set the controls from RunConfig-style options (a preset's run)."""
+        if options.get("folder"):
+            self.set_folder(options["folder"])
+        if options.get("random"):
+            self.randomSpecEdit.setText(options["random"])
+            self.set_source("random")
+        if "mode" in options:
+            self.set_mode(options["mode"])
+        if "storage" in options:
+            self.storageCombo.setCurrentIndex(
+                max(0, self.storageCombo.findData(options["storage"]))
+            )
+        for key, spin in (
+            ("batch_size", self.batchSizeSpin),
+            ("workers", self.workersSpin),
+            ("epochs", self.epochsSpin),
+            ("resize", self.resizeSpin),
+        ):
+            if key in options:
+                spin.setValue(int(options[key]))
+        if "shuffle" in options:
+            self.shuffleCheck.setChecked(bool(options["shuffle"]))
+        self.memoryOptions.set_values(options)
 
     # ----------------------------------------------------------------- state
     def source(self) -> str:
@@ -237,6 +305,7 @@ class ControlsPanel(QWidget):
             self.resizeSpin,
             self.epochsSpin,
             self.shuffleCheck,
+            self.memoryOptions,
         ):
             w.setEnabled(not running)
         if not running:
@@ -262,6 +331,7 @@ class ControlsPanel(QWidget):
             epochs=self.epochsSpin.value(),
             resize=self.resizeSpin.value(),
             shuffle=self.shuffleCheck.isChecked(),
+            **self.memoryOptions.values(self.workersSpin.value()),
         )
         return config.validate()
 
@@ -276,6 +346,10 @@ class ControlsPanel(QWidget):
         self.resizeSpin.setValue(settings.get("resize"))
         self.epochsSpin.setValue(settings.get("epochs"))
         self.shuffleCheck.setChecked(settings.get("shuffle"))
+        self.storageCombo.setCurrentIndex(
+            max(0, self.storageCombo.findData(settings.get("storage")))
+        )
+        self.memoryOptions.load(settings)
         self.set_recent(settings.recent_folders())
         self._check_spec()
 
@@ -289,6 +363,8 @@ class ControlsPanel(QWidget):
         settings.set("resize", self.resizeSpin.value())
         settings.set("epochs", self.epochsSpin.value())
         settings.set("shuffle", self.shuffleCheck.isChecked())
+        settings.set("storage", self.storageCombo.currentData())
+        self.memoryOptions.save(settings)
 
     def set_recent(self, folders: list[str]) -> None:
         self._recent = list(folders)

@@ -20,11 +20,13 @@ from ..core.events import (
     DatasetProgress,
     DatasetReady,
     EpochStarted,
+    MemoryBudget,
     MemorySweep,
     ProcessesChanged,
     RunFinished,
     RunStarted,
 )
+from ..core.report import RunRecorder
 from .run_stats import RateWindow, RunStats
 
 STATS_INTERVAL_S = 0.1
@@ -40,6 +42,7 @@ class EngineWorker(QObject):
     memorySweep = Signal(object)  # MemorySweep
     processesChanged = Signal(object)  # ProcessesChanged
     finished = Signal(object)  # RunFinished
+    budget = Signal(object)  # MemoryBudget
 
     def __init__(self, config: RunConfig) -> None:
         super().__init__()  # no parent: it is moved to its thread
@@ -54,6 +57,8 @@ class EngineWorker(QObject):
         self._epoch_batches: int | None = None
         self._last_stats = 0.0
         self._last_t = 0.0
+        #: The run's figures for the runs table (counts, not one row per batch).
+        self.recorder = RunRecorder(keep_batches=False)
 
     def request_stop(self) -> None:
         """Thread-safe: the engine checks this flag between batches."""
@@ -64,6 +69,7 @@ class EngineWorker(QObject):
         engine.run(self.config, self._emit, self._stop)
 
     def _emit(self, event: object) -> None:  # called on the engine's and the sampler's threads
+        self.recorder(event)
         if isinstance(event, BatchDone):
             self._on_batch(event)
         elif isinstance(event, MemorySweep):
@@ -79,6 +85,8 @@ class EngineWorker(QObject):
             self.datasetReady.emit(event)
         elif isinstance(event, RunStarted):
             self.runStarted.emit(event)
+        elif isinstance(event, MemoryBudget):
+            self.budget.emit(event)
         elif isinstance(event, RunFinished):
             self._send_stats(event.t)
             self.finished.emit(event)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QMainWindow,
     QMessageBox,
+    QScrollArea,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -31,19 +32,23 @@ from ..core.events import (
     DatasetProgress,
     DatasetReady,
     EpochStarted,
+    MemoryBudget,
     MemorySweep,
     ProcessesChanged,
     RunFinished,
 )
 from ..core.sample_images import ensure_sample_folder
+from ..core.units import format_bytes
 from .background import run_in_background
 from .batch_preview import BatchPreview
 from .controls_panel import ControlsPanel
 from .engine_worker import EngineWorker
 from .memory_chart import MemoryChart
 from .palette import THEMES
+from .presets import SAMPLE, Preset
 from .run_controller import RunController
 from .run_stats import RunStats
+from .runs_table import RunsTable
 from .settings import AppSettings
 from .status_panel import StatusPanel
 from .theme import app_icon, apply_theme
@@ -68,8 +73,23 @@ class MainWindow(QMainWindow):
         self.runs = RunController(self)
 
         center = QSplitter(Qt.Orientation.Horizontal, objectName="mainSplitter")
-        center.addWidget(self.controls)
-        center.addWidget(self.chart)
+        self.runsTable = RunsTable()
+        self._worker: EngineWorker | None = None
+        self._queue: list[dict] = []  # a preset's runs still to go
+        controls_scroll = QScrollArea(objectName="controlsScroll")
+        controls_scroll.setWidget(self.controls)
+        controls_scroll.setWidgetResizable(True)
+        controls_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        controls_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        controls_scroll.setMinimumWidth(self.controls.sizeHint().width() + 16)
+        middle = QSplitter(Qt.Orientation.Vertical, objectName="chartSplitter")
+        middle.addWidget(self.chart)
+        middle.addWidget(self.runsTable)
+        middle.setStretchFactor(0, 4)
+        middle.setStretchFactor(1, 1)
+        middle.setSizes([640, 140])
+        center.addWidget(controls_scroll)
+        center.addWidget(middle)
         center.addWidget(self.batchPreview)
         center.setStretchFactor(0, 0)
         center.setStretchFactor(1, 3)
@@ -88,6 +108,7 @@ class MainWindow(QMainWindow):
         self.controls.runRequested.connect(self.start_run)
         self.controls.stopRequested.connect(self.stop_run)
         self.controls.sampleFolderRequested.connect(self.use_sample_folder)
+        self.controls.presetRequested.connect(self.play_preset)
         self.status.cancelRequested.connect(self.stop_run)
         self.runs.workerCreated.connect(self._connect_worker)
         self.runs.runEnded.connect(self._on_run_ended)
@@ -157,6 +178,8 @@ class MainWindow(QMainWindow):
 
     # ----------------------------------------------------------------- run signals
     def _connect_worker(self, worker: EngineWorker) -> None:
+        self._worker = worker
+        worker.budget.connect(self._on_budget)
         worker.datasetProgress.connect(self._on_progress)
         worker.datasetReady.connect(self._on_dataset_ready)
         worker.epochStarted.connect(self._on_epoch)
@@ -196,8 +219,24 @@ class MainWindow(QMainWindow):
     def _on_processes(self, event: ProcessesChanged) -> None:
         self.chart.processes_changed(event)
 
+    def _on_budget(self, budget: MemoryBudget) -> None:
+        parts = ", ".join(
+            f"{k.replace('_', ' ')} {format_bytes(v)}" for k, v in budget.parts.items() if v
+        )
+        text = (
+            f"Predicted peak {format_bytes(budget.predicted_peak)} ({parts}) of "
+            f"{format_bytes(budget.available)} available."
+        )
+        if budget.warnings:
+            text += " Warning: " + " ".join(budget.warnings)
+        self.status.show_message(text, error=bool(budget.warnings))
+
     def _on_finished(self, event: RunFinished) -> None:
         self.last_finished = event
+        summary = None
+        if self._worker is not None:
+            summary = self._worker.recorder.summary()
+            self.runsTable.add_run(self._worker.recorder.config, summary)
         if event.status == "failed":
             self.status.show_message(f"Run failed: {event.reason}", error=True)
             if event.details:
@@ -209,14 +248,51 @@ class MainWindow(QMainWindow):
             )
         else:
             rate = event.samples / event.t if event.t > 0 else 0
+            budget = (summary or {}).get("budget") if self._worker is not None else None
+            measured = ""
+            if budget:
+                measured = (
+                    f" Peak: predicted {format_bytes(budget['predicted_peak'])}, "
+                    f"measured {format_bytes(budget['measured_peak'])} (Σ PSS)."
+                )
             self.status.show_message(
                 f"Done: {event.batches:,} batches, {event.samples:,} "
-                f"samples in {event.t:.1f} s ({rate:,.0f} samples/s overall)."
+                f"samples in {event.t:.1f} s ({rate:,.0f} samples/s overall).{measured}"
             )
 
     def _on_run_ended(self) -> None:
         self.controls.set_running(False)
         self.status.show_preparing(False)
+        stopped = self.last_finished is not None and self.last_finished.status != "completed"
+        if self._queue and not stopped:
+            QTimer.singleShot(0, self._next_queued)
+        else:
+            self._queue.clear()
+
+    # ----------------------------------------------------------------- presets
+    def play_preset(self, preset: Preset) -> None:
+        """Run a preset's runs back to back; the runs table compares them."""
+        if self.runs.is_running():
+            return
+        self.status.show_message(f"{preset.name}: {preset.caption}")
+        runs = [{**preset.base, **run} for run in preset.runs]
+        if any(r.get("folder") == SAMPLE for r in runs):
+
+            def with_folder(folder: Path) -> None:
+                self._queue = [{**r, "folder": str(folder)} for r in runs]
+                self._next_queued()
+
+            run_in_background(ensure_sample_folder, with_folder, self._sample_folder_failed, self)
+        else:
+            self._queue = runs
+            self._next_queued()
+
+    def _next_queued(self) -> None:
+        if not self._queue or self.runs.is_running():
+            return
+        options = self._queue.pop(0)
+        self.controls.apply_options(options)
+        self.start_run()
 
     # ----------------------------------------------------------------- window
     def _build_menus(self) -> None:

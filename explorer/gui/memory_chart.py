@@ -12,7 +12,7 @@ import numpy as np
 import psutil
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ..core.events import MemorySweep, ProcessesChanged
 from ..core.units import format_bytes
@@ -21,6 +21,7 @@ from .series_buffer import SeriesBuffer
 
 MiB = 1024.0 * 1024.0
 REDRAW_HZ = 15
+MAX_OVERLAYS = 5
 METRICS = (("RSS", "rss"), ("USS", "uss"), ("PSS", "pss"))
 COLUMN = {"rss": 1, "uss": 2, "pss": 3}  # buffer columns: t, rss, uss, pss, break
 FOLLOW = (("Whole run", 0.0), ("Last 30 s", 30.0), ("Last 60 s", 60.0), ("Last 5 min", 300.0))
@@ -48,6 +49,9 @@ class MemoryChart(QWidget):
         self.follow_s = 0.0
         self._series: dict[str, _RoleSeries] = {}
         self._totals = {"rss": SeriesBuffer(2), "pss": SeriesBuffer(2)}
+        self._shm = SeriesBuffer(2)
+        self._history: list[dict[str, np.ndarray]] = []  # earlier runs' totals, newest last
+        self._overlays: list[pg.PlotDataItem] = []
         self._pids_now: frozenset[int] = frozenset()
         self._pids_at_pss: frozenset[int] = frozenset()
         self._markers: list[pg.InfiniteLine] = []
@@ -69,6 +73,11 @@ class MemoryChart(QWidget):
             self.followCombo.addItem(text, span)
         self.followCombo.setToolTip("Show the whole run, or follow its last seconds.")
         self.followCombo.currentIndexChanged.connect(self._on_follow)
+        self.overlayCheck = QCheckBox("Earlier runs", objectName="overlayCheck")
+        self.overlayCheck.setToolTip(
+            "Overlay the Σ RSS and Σ PSS of this session's earlier runs, faintly, to compare."
+        )
+        self.overlayCheck.toggled.connect(self._draw_overlays)
         self.totalsLabel = QLabel(objectName="memoryTotals")
         self.totalsLabel.setTextFormat(Qt.TextFormat.RichText)
         self.totalsLabel.setWordWrap(True)  # never force the chart wider than its splitter share
@@ -102,6 +111,10 @@ class MemoryChart(QWidget):
                 name="total PSS", pen=pg.mkPen(width=2, style=Qt.PenStyle.DashLine)
             ),
         }
+        # /dev/shm in use: where workers put the batches they hand over (role "shm")
+        self._shm_curve = self.plot.plot(
+            name="shm", pen=pg.mkPen("#b07aa1", width=1, style=Qt.PenStyle.DashDotLine)
+        )
 
         bar = QHBoxLayout()
         bar.addWidget(QLabel("Metric"))
@@ -109,6 +122,7 @@ class MemoryChart(QWidget):
         bar.addSpacing(12)
         bar.addWidget(QLabel("View"))
         bar.addWidget(self.followCombo)
+        bar.addWidget(self.overlayCheck)
         bar.addSpacing(12)
         bar.addWidget(self.totalsLabel, 1)
         layout = QVBoxLayout(self)
@@ -124,6 +138,11 @@ class MemoryChart(QWidget):
 
     # ----------------------------------------------------------------- data in
     def clear(self) -> None:
+        """Start a new run; the run so far joins the history that can be overlaid."""
+        if len(self._totals["rss"]):
+            self._history.append({k: b.view().copy() for k, b in self._totals.items()})
+            del self._history[:-MAX_OVERLAYS]
+        self._shm.clear()
         for series in self._series.values():
             self.plot.removeItem(series.curve)
         self._series.clear()
@@ -136,7 +155,31 @@ class MemoryChart(QWidget):
         self.totalsLabel.setText("")
         self.legendLabel.setText("")
         self._dirty = True
+        self._draw_overlays()
         self.redraw()
+
+    def _draw_overlays(self) -> None:
+        for item in self._overlays:
+            self.plot.removeItem(item)
+        self._overlays.clear()
+        if not self.overlayCheck.isChecked():
+            return
+        for n, run in enumerate(self._history):
+            age = len(self._history) - n  # 1 = the previous run
+            alpha = max(40, 140 - 30 * (age - 1))
+            for key, style in (("rss", Qt.PenStyle.DotLine), ("pss", Qt.PenStyle.DashLine)):
+                data = run[key]
+                if len(data):
+                    color = pg.mkColor(self.theme.muted if key == "rss" else self.theme.accent)
+                    color.setAlpha(alpha)
+                    item = self.plot.plot(
+                        data[:, 0], data[:, 1], pen=pg.mkPen(color, width=1, style=style)
+                    )
+                    item.setZValue(-10)
+                    self._overlays.append(item)
+
+    def overlay_count(self) -> int:
+        return len(self._overlays)
 
     def add_sweep(self, sweep: MemorySweep) -> None:
         rss_total = 0
@@ -164,6 +207,9 @@ class MemoryChart(QWidget):
         if pss_total is not None and sweep.rows:
             self._totals["pss"].append((sweep.t, pss_total / MiB))
             self._pids_at_pss = self._pids_now
+        system = sweep.system
+        if system is not None and system.shm_used is not None:
+            self._shm.append((sweep.t, system.shm_used / MiB))
         self._t_max = max(self._t_max, sweep.t)
         self._update_totals_label()
         self._dirty = True
@@ -217,6 +263,8 @@ class MemoryChart(QWidget):
             else:
                 keep = np.isfinite(data[:, col]) | (data[:, 4] > 0)
                 series.curve.setData(data[keep, 0], data[keep, col], connect="finite")
+        shm = self._shm.view()
+        self._shm_curve.setData(shm[:, 0], shm[:, 1])
         for key, curve in self._total_curves.items():
             data = self._totals[key].view()
             curve.setData(data[:, 0], data[:, 1])
@@ -294,6 +342,7 @@ class MemoryChart(QWidget):
         ]
         entries += [
             f"<span style='color:{t.muted}; font-size:14pt'>┈</span> total RSS",
+            "<span style='color:#b07aa1; font-size:14pt'>-·</span> /dev/shm used",
             f"<span style='color:{t.accent}; font-size:14pt'>╌</span> total PSS",
         ]
         self.legendLabel.setText(" &nbsp;&nbsp; ".join(entries) if self._series else "")

@@ -27,6 +27,13 @@ DEFAULTS: dict[str, Any] = {
     "theme": "dark",
     "follow": "all",
     "metric": "rss",
+    "storage": "pil-list",
+    "start_method": "",
+    "persistent_workers": False,
+    "prefetch_factor": 0,
+    "pin_memory": False,
+    "index": "list",
+    "meta_bytes": 0,
 }
 
 
