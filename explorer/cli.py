@@ -104,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--index",
         choices=("list", "numpy"),
-        default="list",
+        default="numpy",
         help="per-sample metadata as a Python list of dicts (copied into fork workers as they "
         "read it) or numpy arrays (shared)",
     )

@@ -125,3 +125,24 @@ def test_sample_folder_has_three_classes_of_real_jpegs(tmp_path):
     with Image.open(listing.files[0].path) as im:
         assert im.format == "JPEG"
     assert ensure_sample_folder(folder, per_class=4) == folder  # the second call reuses it
+
+
+def test_metadata_too_big_for_memory_is_refused_before_it_is_built():
+    cfg = RunConfig(random="1000000000:3x8x8", index="list").validate()
+    with pytest.raises(DatasetError) as err:
+        build_dataset(cfg)
+    assert "list index" in str(err.value) and "--index numpy" in str(err.value)
+
+
+def test_numpy_and_list_indexes_read_the_same_records():
+    from explorer.core.dataset_factory import _RandomPaths
+    from explorer.core.metadata import build_index
+
+    labels = [3, 1, 4]
+    for paths in (["a/x.jpg", "b/é.png", "c"], _RandomPaths(3)):
+        a = build_index("list", labels, paths, meta_bytes=12)
+        b = build_index("numpy", labels, paths, meta_bytes=12)
+        for i in range(3):
+            assert a.read(i)[:2] == b.read(i)[:2]
+            assert a.read(i)[2] == pytest.approx(b.read(i)[2])
+        assert len(b.read(0)[1].encode()) >= 12

@@ -45,7 +45,7 @@ class RunConfig:
     resize: int = 224
     shuffle: bool = False
     storage: str = "pil-list"
-    index: str = "list"
+    index: str = "numpy"
     meta_bytes: int = 0
     start_method: str | None = None
     persistent_workers: bool = False

@@ -19,7 +19,7 @@ from .errors import DatasetError
 from .folder import FolderItem, FolderListing, SkippedFile, list_folder
 from .image_datasets import STORAGES, EagerImageDataset, LazyImageDataset, Progress
 from .memmap_cache import build_or_reuse
-from .metadata import build_index
+from .metadata import build_index, estimated_bytes
 from .random_datasets import EagerRandomDataset, LazyRandomDataset
 from .units import format_bytes
 
@@ -92,6 +92,7 @@ def build_dataset(
             dataset: Dataset = EagerRandomDataset(spec, progress, stop, shared=shared)
         else:
             dataset = LazyRandomDataset(spec)
+        _check_index_budget(config, spec.count)
         labels = np.full(spec.count, -1, dtype=np.int64)
         dataset.index = build_index(
             config.index, labels, _RandomPaths(spec.count), config.meta_bytes
@@ -160,6 +161,27 @@ class _RandomPaths:
 
     def __iter__(self):  # type: ignore[no-untyped-def]
         return (f"random/{i:08d}" for i in range(self.n))
+
+    def fixed_width_bytes(self, width: int) -> np.ndarray:
+        """All names as an (n, max(width, len)) uint8 table, padded with "_"."""
+        digits = max(8, len(str(self.n - 1)))
+        names = np.char.add("random/", np.char.zfill(np.arange(self.n).astype(str), digits))
+        raw = names.astype(f"S{7 + digits}").view(np.uint8).reshape(self.n, 7 + digits)
+        table = np.full((self.n, max(width, 7 + digits)), ord("_"), dtype=np.uint8)
+        table[:, : raw.shape[1]] = raw
+        return table
+
+
+def _check_index_budget(config: RunConfig, n: int) -> None:
+    need = estimated_bytes(config.index, n, config.meta_bytes, path_len=16)
+    budget = eager_budget()
+    hint = ", --index numpy" if config.index == "list" else ""
+    if need > budget and not config.allow_over_budget:
+        raise DatasetError(
+            f"the per-sample metadata ({config.index} index, {n:,} records) needs about "
+            f"{format_bytes(need)}, over the budget of {format_bytes(budget)} (half of what is "
+            f"available now); use fewer samples{hint} or fewer --meta-bytes"
+        )
 
 
 def _check_headers(

@@ -90,6 +90,14 @@ class NumpyIndex(MetadataIndex):
         return sum(a.nbytes for a in arrays)
 
 
+def estimated_bytes(kind: str, n: int, meta_bytes: int, path_len: int = 64) -> int:
+    """What an index of ``n`` records will take, before building it (for the budget)."""
+    path = max(path_len, meta_bytes)
+    if kind == "list":  # dict, str, a list of 4 floats, a float, ints, the list slot
+        return n * (232 + 49 + path + 88 + 5 * 24 + 2 * 28 + 8)
+    return n * (8 + 8 + 32 + 8 + 8 + path)
+
+
 def build_index(
     kind: str, labels: Sequence[int], paths: Sequence[str], meta_bytes: int = 0
 ) -> MetadataIndex:
@@ -113,19 +121,27 @@ def build_index(
         )
     if kind != "numpy":
         raise ValueError(f"unknown index kind {kind!r}")
-    # One path at a time into one buffer: no list of N strings, which the allocator would keep.
-    lengths = np.fromiter(
-        (max(len(p.encode("utf-8")), meta_bytes) for p in paths), dtype=np.int64, count=n
-    )
-    offsets = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(lengths, out=offsets[1:])
-    path_bytes = np.full(int(offsets[-1]), ord("_"), dtype=np.uint8)
-    for i, p in enumerate(paths):
-        raw = p.encode("utf-8")
-        path_bytes[offsets[i] : offsets[i] + len(raw)] = np.frombuffer(raw, dtype=np.uint8)
+    fixed = getattr(paths, "fixed_width_bytes", None)
+    if fixed is not None:  # all paths the same length: build them as one array, no loop
+        table = fixed(meta_bytes)
+        width = table.shape[1]
+        offsets = np.arange(n + 1, dtype=np.int64) * width
+        path_bytes = table.reshape(-1)
+    else:  # one path at a time into one buffer: no list of N strings for the allocator to keep
+        lengths = np.fromiter(
+            (max(len(p.encode("utf-8")), meta_bytes) for p in paths), dtype=np.int64, count=n
+        )
+        offsets = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        path_bytes = np.full(int(offsets[-1]), ord("_"), dtype=np.uint8)
+        for i, p in enumerate(paths):
+            raw = p.encode("utf-8")
+            path_bytes[offsets[i] : offsets[i] + len(raw)] = np.frombuffer(raw, dtype=np.uint8)
     ids = np.arange(n, dtype=np.int64)
     return NumpyIndex(ids, np.asarray(labels, dtype=np.int64), boxes, scores, path_bytes, offsets)
 
 
 def _pad(path: str, size: int) -> str:
-    return path if len(path) >= size else path + "_" * (size - len(path))
+    """``path`` padded with "_" to ``size`` UTF-8 bytes (--meta-bytes counts bytes)."""
+    missing = size - len(path.encode("utf-8"))
+    return path + "_" * missing if missing > 0 else path

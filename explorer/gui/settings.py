@@ -32,7 +32,7 @@ DEFAULTS: dict[str, Any] = {
     "persistent_workers": False,
     "prefetch_factor": 0,
     "pin_memory": False,
-    "index": "list",
+    "index": "numpy",
     "meta_bytes": 0,
 }
 
