@@ -89,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--mode",
-        choices=("eager", "lazy", "memmap"),
+        choices=("eager", "lazy", "memmap", "hdf5"),
         default="lazy",
         help="when images are decoded: all in __init__, per __getitem__, or once into a "
         "memory-mapped cache",

@@ -126,3 +126,27 @@ def window(qtbot, settings):
     yield w
     w.close()  # stops any run and waits for its thread
     assert not w.runs.is_running(), "a run's QThread outlived the window"
+
+
+def run_engine(config, stop=None):
+    """Run the engine off the main thread, as the window does; return (finished, events).
+
+    On the main thread, the DataLoader installs a process-wide SIGCHLD handler that raises in
+    whatever Python code the main thread runs next; in one process with Qt (the test session),
+    that can land inside pyqtgraph. The headless CLI runs in its own process, where it belongs.
+    """
+    import threading
+
+    from explorer.core import engine
+
+    events, lock, out = [], threading.Lock(), {}
+
+    def emit(e):
+        with lock:
+            events.append(e)
+
+    thread = threading.Thread(target=lambda: out.setdefault("f", engine.run(config, emit, stop)))
+    thread.start()
+    thread.join(120)
+    assert not thread.is_alive(), "the run did not end"
+    return out["f"], events

@@ -146,3 +146,47 @@ def test_numpy_and_list_indexes_read_the_same_records():
             assert a.read(i)[:2] == b.read(i)[:2]
             assert a.read(i)[2] == pytest.approx(b.read(i)[2])
         assert len(b.read(0)[1].encode()) >= 12
+
+
+def test_hdf5_mode_converts_once_and_reads_in_workers(tmp_path, jpeg_folder):
+    pytest.importorskip("h5py")
+    from conftest import run_engine
+
+    from explorer.core.events import BatchDone, DatasetReady
+
+    cache = str(tmp_path / "cache")
+    infos = []
+    for _ in range(2):
+        cfg = RunConfig(
+            folder=str(jpeg_folder),
+            mode="hdf5",
+            resize=32,
+            workers=2,
+            batch_size=4,
+            cache_dir=cache,
+        )
+        finished, events = run_engine(cfg)
+        assert finished.status == "completed", finished.reason
+        infos.append(next(e for e in events if isinstance(e, DatasetReady)).info)
+        workers = {e.worker for e in events if isinstance(e, BatchDone)}
+        assert workers == {0, 1}
+    assert (infos[0].cache_reused, infos[1].cache_reused) == (False, True)
+    assert infos[0].cache_file.endswith(".h5") and infos[0].items == 24
+
+
+def test_hdf5_without_h5py_says_how_to_install(monkeypatch, jpeg_folder):
+    import builtins
+
+    from explorer.core.errors import ConfigError
+
+    real_import = builtins.__import__
+
+    def no_h5py(name, *args, **kwargs):
+        if name == "h5py":
+            raise ImportError("no h5py")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_h5py)
+    with pytest.raises(ConfigError) as err:
+        RunConfig(folder=str(jpeg_folder), mode="hdf5").validate()
+    assert "pip install" in str(err.value) and "hdf5" in str(err.value)

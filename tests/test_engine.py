@@ -2,7 +2,7 @@ import threading
 import time
 
 import pytest
-from conftest import children_alive, make_jpegs, wait_no_children
+from conftest import children_alive, make_jpegs, run_engine, wait_no_children
 
 from explorer.core import engine
 from explorer.core.config import RunConfig
@@ -17,27 +17,7 @@ from explorer.core.events import (
 )
 from explorer.core.report import RunRecorder
 
-
-def run_collect(config, stop=None):
-    """Run the engine off the main thread, as the window does.
-
-    On the main thread, the DataLoader installs a process-wide SIGCHLD handler that raises in
-    whatever Python code the main thread runs next; in one process with Qt (the test session),
-    that can land inside pyqtgraph. The headless CLI runs in its own process, where it belongs.
-    """
-    events = []
-    lock = threading.Lock()
-    out = {}
-
-    def emit(e):
-        with lock:
-            events.append(e)
-
-    thread = threading.Thread(target=lambda: out.setdefault("f", engine.run(config, emit, stop)))
-    thread.start()
-    thread.join(120)
-    assert not thread.is_alive(), "the run did not end"
-    return out["f"], events
+run_collect = run_engine
 
 
 def of(events, kind):

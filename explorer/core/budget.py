@@ -42,7 +42,7 @@ def predict(
     batch = config.batch_size * _sample_bytes(config, built)
     workers = config.workers
     method = config.resolved_start_method
-    shared_pixels = config.storage == "shared-tensor" or config.mode == "memmap"
+    shared_pixels = config.storage == "shared-tensor" or config.mode in ("memmap", "hdf5")
     if method == "fork":
         per_worker = FORK_WORKER_BASE + (index_bytes if config.index == "list" else 0)
     else:

@@ -11,7 +11,7 @@ from typing import Any
 from .errors import ConfigError
 from .randomspec import RandomSpec, parse_random_spec
 
-MODES = ("eager", "lazy", "memmap")
+MODES = ("eager", "lazy", "memmap", "hdf5")
 STORAGES = ("pil-list", "array-list", "contiguous", "shared-tensor")
 INDEX_KINDS = ("list", "numpy")
 MAX_PREFETCH = 64
@@ -107,8 +107,12 @@ class RunConfig:
                 raise ConfigError("--prefetch-factor", "only applies with --workers 1 or more")
         if self.persistent_workers and self.workers == 0:
             raise ConfigError("--persistent-workers", "only applies with --workers 1 or more")
-        if self.random is not None and self.mode == "memmap":
-            raise ConfigError("--mode", "memmap needs an image folder; use eager or lazy")
+        if self.random is not None and self.mode in ("memmap", "hdf5"):
+            raise ConfigError("--mode", f"{self.mode} needs an image folder; use eager or lazy")
+        if self.mode == "hdf5":
+            from .hdf5_dataset import require_h5py
+
+            require_h5py()
         _check_range("--batch-size", self.batch_size, 1, MAX_BATCH_SIZE)
         _check_range("--workers", self.workers, 0, max_workers())
         _check_range("--epochs", self.epochs, 1, MAX_EPOCHS)

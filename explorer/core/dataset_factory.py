@@ -120,8 +120,10 @@ def build_dataset(
         eager = EagerImageDataset(items, config.resize, progress, stop, config.storage, pixels)
         skipped += eager.skipped
         dataset = eager
-    elif config.mode == "memmap":
-        build = build_or_reuse(items, config.resize, config.resolved_cache_dir, progress, stop)
+    elif config.mode in ("memmap", "hdf5"):
+        build = build_or_reuse(
+            items, config.resize, config.resolved_cache_dir, progress, stop, fmt=config.mode
+        )
         skipped += build.skipped
         dataset, cache_file, cache_reused = build.dataset, build.cache_file, build.reused
     else:

@@ -15,6 +15,7 @@ from pathlib import Path
 from .decode import DecodeError, fit_square, open_rgb
 from .errors import Cancelled, DatasetError
 from .folder import FolderItem, SkippedFile
+from .hdf5_dataset import HDF5ImageDataset, HDF5Writer
 from .image_datasets import MemmapImageDataset, Progress
 from .units import format_bytes
 
@@ -44,60 +45,71 @@ def build_or_reuse(
     cache_dir: Path,
     progress: Progress | None = None,
     stop: threading.Event | None = None,
+    fmt: str = "memmap",
 ) -> MemmapBuild:
-    """Return the memmap dataset for ``items``, decoding into a new cache file only if needed."""
+    """Return the cached dataset for ``items`` (``fmt`` "memmap" or "hdf5"), decoding into a
+    new cache file only if needed."""
     cache_dir.mkdir(parents=True, exist_ok=True)
     key = cache_key(items, size)
-    data_file = cache_dir / f"{key}.u8"
-    meta_file = cache_dir / f"{key}.json"
-    meta = _read_meta(meta_file, data_file, size)
+    data_file = cache_dir / f"{key}.{'h5' if fmt == 'hdf5' else 'u8'}"
+    meta_file = cache_dir / f"{key}.{fmt}.json"
+    meta = _read_meta(meta_file, data_file, size, fmt)
     reused = meta is not None
     if meta is None:
-        meta = _build(items, size, cache_dir, data_file, meta_file, progress, stop)
+        meta = _build(items, size, cache_dir, data_file, meta_file, progress, stop, fmt)
     elif progress is not None:
         progress(len(items), len(items))
-    dataset = MemmapImageDataset(str(data_file), meta["paths"], meta["labels"], size)
+    cls = HDF5ImageDataset if fmt == "hdf5" else MemmapImageDataset
+    dataset = cls(str(data_file), meta["paths"], meta["labels"], size)
     skipped = tuple(SkippedFile(p, r) for p, r in meta["skipped"])
     return MemmapBuild(dataset, skipped, reused, str(data_file))
 
 
-def _read_meta(meta_file: Path, data_file: Path, size: int) -> dict | None:
+def _read_meta(meta_file: Path, data_file: Path, size: int, fmt: str) -> dict | None:
     try:
         meta = json.loads(meta_file.read_text())
         expected = len(meta["paths"]) * size * size * 3
-        if meta.get("version") == CACHE_VERSION and data_file.stat().st_size == expected:
+        ok = (
+            data_file.stat().st_size >= expected
+            if fmt == "hdf5"
+            else (data_file.stat().st_size == expected)
+        )
+        if meta.get("version") == CACHE_VERSION and ok:
             return meta
     except (OSError, ValueError, KeyError, TypeError):
         pass
     return None
 
 
-def _build(items, size, cache_dir, data_file, meta_file, progress, stop) -> dict:
+def _build(items, size, cache_dir, data_file, meta_file, progress, stop, fmt) -> dict:
     need = len(items) * size * size * 3
     free = shutil.disk_usage(cache_dir).free
     if need > free:
         raise DatasetError(
-            f"the memmap cache needs {format_bytes(need)} but {cache_dir} has only "
+            f"the {fmt} cache needs {format_bytes(need)} but {cache_dir} has only "
             f"{format_bytes(free)} free; choose another cache folder, a smaller resize, or lazy"
         )
     partial = data_file.with_suffix(".partial")
     paths: list[str] = []
     labels: list[int] = []
     skipped: list[tuple[str, str]] = []
+    writer = HDF5Writer(str(partial), len(items), size) if fmt == "hdf5" else _RawWriter(partial)
     try:
-        with open(partial, "wb") as f:
+        try:
             for n, item in enumerate(items, 1):
                 if stop is not None and stop.is_set():
-                    raise Cancelled("stopped while building the memmap cache")
+                    raise Cancelled(f"stopped while building the {fmt} cache")
                 try:
                     im, _ = open_rgb(item.path, target=size)
-                    f.write(fit_square(im, size).tobytes())
+                    writer.write(fit_square(im, size))
                     paths.append(item.path)
                     labels.append(item.label)
                 except DecodeError as exc:
                     skipped.append((item.path, str(exc)))
                 if progress is not None:
                     progress(n, len(items))
+        finally:
+            writer.close()
         meta = {
             "version": CACHE_VERSION,
             "size": size,
@@ -110,3 +122,14 @@ def _build(items, size, cache_dir, data_file, meta_file, progress, stop) -> dict
         return meta
     finally:
         partial.unlink(missing_ok=True)
+
+
+class _RawWriter:
+    def __init__(self, path: Path) -> None:
+        self.f = open(path, "wb")  # noqa: SIM115 (closed by close())
+
+    def write(self, pixels) -> None:  # type: ignore[no-untyped-def]
+        self.f.write(pixels.tobytes())
+
+    def close(self) -> None:
+        self.f.close()

@@ -55,6 +55,12 @@ MODES = (
         "Decodes once into a uint8 cache file and reads it memory-mapped: the OS pages data in "
         "and shares it between workers.",
     ),
+    (
+        "hdf5: pre-decoded HDF5 file",
+        "hdf5",
+        "Converts once into an HDF5 file and reads one item per sample, the file opened in each "
+        "worker (needs h5py).",
+    ),
 )
 STORAGES = (
     (
