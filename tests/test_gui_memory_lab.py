@@ -80,3 +80,12 @@ def test_presets_are_listed_with_captions(window):
     } == {p.name for p in PRESETS}
     combo.setCurrentIndex(1)
     assert "USS" in window.controls.presetCaption.text()
+
+
+def test_status_shows_system_context(qtbot, window):
+    window.controls.randomSpecEdit.setText("2000:3x8x8")
+    window.controls.workersSpin.setValue(0)
+    assert window.start_run()
+    qtbot.waitUntil(lambda: "available" in window.status.memory.text(), timeout=20000)
+    assert "/dev/shm" in window.status.memory.text()
+    qtbot.waitUntil(lambda: not window.runs.is_running(), timeout=20000)

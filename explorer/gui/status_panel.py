@@ -26,7 +26,10 @@ class StatusPanel(QWidget):
         self.epochBar.setMinimumWidth(220)
         self.elapsed = QLabel("0.0 s", objectName="statusElapsed")
         self.memory = QLabel("Σ RSS —", objectName="statusMemory")
-        self.memory.setToolTip("The latest total over all processes of the run.")
+        self.memory.setToolTip(
+            "The run's processes together, what the machine has available, /dev/shm (where "
+            "workers hand batches over) and the container's memory limit if there is one."
+        )
         self.prepareBar = QProgressBar(objectName="prepareProgress")
         self.prepareBar.setMinimumWidth(220)
         self.cancelButton = QPushButton("Cancel", objectName="cancelPrepareButton")
@@ -69,7 +72,18 @@ class StatusPanel(QWidget):
         self.elapsed.setText(f"{s.t:.1f} s")
 
     def show_memory(self, sweep: MemorySweep) -> None:
-        self.memory.setText(f"Σ RSS {format_bytes(sum(r.rss for r in sweep.rows))}")
+        text = f"Σ RSS {format_bytes(sum(r.rss for r in sweep.rows))}"
+        system = sweep.system
+        if system is not None:
+            text += f" · available {format_bytes(system.available)}"
+            if system.shm_total:
+                text += (
+                    f" · /dev/shm {format_bytes(system.shm_used)} of "
+                    f"{format_bytes(system.shm_total)}"
+                )
+            if system.cgroup_limit:
+                text += f" · cgroup limit {format_bytes(system.cgroup_limit)}"
+        self.memory.setText(text)
         self.elapsed.setText(f"{sweep.t:.1f} s")
 
     def show_progress(self, p: DatasetProgress) -> None:
