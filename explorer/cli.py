@@ -18,6 +18,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from .core.units import format_bytes
+
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
@@ -179,6 +181,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--cache-dir", metavar="DIR", help="where memmap caches live")
     p.add_argument(
+        "--scan-only",
+        action="store_true",
+        help="read the folder's headers and report what is in it; decode nothing",
+    )
+    p.add_argument(
+        "--hashes", action="store_true", help="with the scan, find duplicate files (same content)"
+    )
+    p.add_argument(
+        "--max-pixels",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="refuse images declaring more pixels than this, before decoding "
+        "(default: Pillow's limit, 89,478,485)",
+    )
+    p.add_argument(
         "--allow-over-budget",
         action="store_true",
         help="run an eager load even when it is predicted not to fit in memory",
@@ -212,6 +230,7 @@ def config_from_args(args: argparse.Namespace, **overrides: Any) -> Any:
         "memory_budget": args.memory_budget,
         "cache_dir": args.cache_dir,
         "allow_over_budget": args.allow_over_budget,
+        "max_pixels": args.max_pixels,
         "preview_interval": 0.0,
     }
     unknown = set(overrides) - set(options)
@@ -230,6 +249,8 @@ def run_headless(args: argparse.Namespace, parser: argparse.ArgumentParser) -> i
         args.folder = args.path
     if args.folder is None and args.random is None:
         parser.error("--folder/--random: give a folder or a random spec to run headless")
+    if args.scan_only:
+        return run_scan(args, parser)
     option_sets = args.compare or [{}]
     try:
         configs = [config_from_args(args, **o).validate() for o in option_sets]
@@ -277,6 +298,53 @@ def run_headless(args: argparse.Namespace, parser: argparse.ArgumentParser) -> i
         print(f"dataloader-explorer: run failed: {failed[0]}", file=sys.stderr)
         return EXIT_FAILED
     return EXIT_INTERRUPTED if interrupted else EXIT_OK
+
+
+def run_scan(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    import time
+
+    from .core.scan import scan_folder
+
+    if not args.folder:
+        parser.error("--scan-only: needs --folder DIR")
+    if not Path(args.folder).expanduser().is_dir():
+        parser.error(f"--folder: {args.folder} is not a folder")
+    t0 = time.perf_counter()
+    scan = scan_folder(
+        str(Path(args.folder).expanduser()), hashes=args.hashes, max_pixels=args.max_pixels
+    )
+    wall = time.perf_counter() - t0
+    bytes_per_pixel = 4 if args.storage == "pil-list" else 3
+    dataset = scan.to_dict(bytes_per_pixel)
+    report = {
+        "config": {
+            "folder": scan.root,
+            "scan_only": True,
+            "hashes": args.hashes,
+            "max_pixels": args.max_pixels,
+            "storage": args.storage,
+        },
+        "dataset": dataset,
+        "summary": {"status": "scanned", "wall_s": wall},
+    }
+    print(
+        f"scanned {dataset['files']} files in {wall:.2f} s: {dataset['items']} images "
+        f"({', '.join(f'{k} {v}' for k, v in list(dataset['formats'].items())[:6])}), "
+        f"{len(dataset['skipped'])} skipped; an eager load would take about "
+        f"{format_bytes(dataset['estimated_eager_bytes'])}",
+        file=sys.stderr,
+    )
+    for s in dataset["skipped"][:20]:
+        print(f"  skipped {s['path']}: {s['reason']}", file=sys.stderr)
+    if len(dataset["skipped"]) > 20:
+        print(f"  ... and {len(dataset['skipped']) - 20} more (all in the report)", file=sys.stderr)
+    try:
+        if args.report:
+            Path(args.report).write_text(json.dumps(report, indent=1))
+    except OSError as exc:
+        print(f"dataloader-explorer: error: cannot write the report: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
 
 
 def _run_one(config: Any, args: argparse.Namespace, stop: threading.Event) -> dict[str, Any]:

@@ -53,6 +53,8 @@ class RunConfig:
     pin_memory: bool = False
     #: Bytes the budget may use instead of the memory available now (tests, "what if").
     memory_budget: int | None = None
+    #: Images declaring more pixels are refused before decoding (default: Pillow's limit).
+    max_pixels: int | None = None
     cache_dir: str | None = None
     allow_over_budget: bool = False
     #: Seconds between batches that carry preview thumbnails; 0 turns the preview off.

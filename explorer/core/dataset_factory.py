@@ -16,11 +16,12 @@ from torch.utils.data import Dataset
 from .config import RunConfig
 from .decode import DecodeError, read_header
 from .errors import DatasetError
-from .folder import FolderItem, FolderListing, SkippedFile, list_folder
+from .folder import FolderItem, FolderListing, SkippedFile
 from .image_datasets import STORAGES, EagerImageDataset, LazyImageDataset, Progress
 from .memmap_cache import build_or_reuse
 from .metadata import build_index, estimated_bytes
 from .random_datasets import EagerRandomDataset, LazyRandomDataset
+from .scan import scan_folder
 from .units import format_bytes
 
 #: Eager loads may use at most this fraction of the memory available when the run starts.
@@ -48,6 +49,8 @@ class DatasetInfo:
     estimated_eager_bytes: int | None = None
     cache_file: str | None = None
     cache_reused: bool | None = None
+    #: From the header scan of a folder: formats, modes, sizes, classes, duplicates...
+    scan: dict | None = None
 
 
 @dataclass
@@ -108,10 +111,12 @@ def build_dataset(
         return BuiltDataset(dataset, info)
 
     assert config.folder is not None
-    listing = list_folder(config.folder)
-    items, skipped, pixels = _check_headers(listing.files)
+    scan = scan_folder(config.folder, max_pixels=config.max_pixels)
+    listing = scan.listing
+    items = [FolderItem(f.path, f.label) for f in scan.loadable]
+    skipped = scan.skipped
+    pixels = scan.pixels()
     eager_bytes = pixels * STORAGES[config.storage]
-    skipped = list(listing.skipped) + skipped
     if not items:
         raise DatasetError(_empty_message(config.folder, listing, skipped))
     cache_file = cache_reused = None
@@ -143,6 +148,7 @@ def build_dataset(
         estimated_eager_bytes=eager_bytes,
         cache_file=cache_file,
         cache_reused=cache_reused,
+        scan={k: v for k, v in scan.to_dict(STORAGES[config.storage]).items() if k != "skipped"},
     )
     return BuiltDataset(dataset, info, listing)
 
@@ -186,30 +192,13 @@ def _check_index_budget(config: RunConfig, n: int) -> None:
         )
 
 
-def _check_headers(
-    files: tuple[FolderItem, ...],
-) -> tuple[list[FolderItem], list[SkippedFile], int]:
-    """Keep the files whose header Pillow reads; count their pixels."""
-    items: list[FolderItem] = []
-    skipped: list[SkippedFile] = []
-    total = 0
-    for item in files:
-        try:
-            w, h = read_header(item.path).size
-        except DecodeError as exc:
-            skipped.append(SkippedFile(item.path, str(exc)))
-            continue
-        items.append(item)
-        total += w * h
-    return items, skipped, total
-
-
 def _check_budget(need: int, config: RunConfig, what: str) -> None:
-    budget = eager_budget()
+    budget = eager_budget() if config.memory_budget is None else config.memory_budget
+    origin = "set by --memory-budget" if config.memory_budget else "half of what is available now"
     if need > budget and not config.allow_over_budget:
         raise DatasetError(
             f"{what} needs about {format_bytes(need)} of memory, over the budget of "
-            f"{format_bytes(budget)} (half of what is available now); use lazy or memmap "
+            f"{format_bytes(budget)} ({origin}); use lazy or memmap "
             "loading, or allow it explicitly (--allow-over-budget)"
         )
 

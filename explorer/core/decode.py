@@ -30,7 +30,9 @@ class DecodeError(Exception):
     """The file cannot be decoded; the message is the reason shown to the user."""
 
 
-def open_rgb(path: str, target: int | None = None) -> tuple[Image.Image, ImageInfo]:
+def open_rgb(
+    path: str, target: int | None = None, max_pixels: int | None = None
+) -> tuple[Image.Image, ImageInfo]:
     """Open ``path`` and return it as an RGB image, with what the header said.
 
     With ``target`` set, JPEG decoding uses Pillow's ``draft`` so that the decoder skips detail a
@@ -38,9 +40,11 @@ def open_rgb(path: str, target: int | None = None) -> tuple[Image.Image, ImageIn
     """
     try:
         with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(path) as im:
                 info = ImageInfo(im.format, im.mode, im.size)
+                check_pixels(im.size, default_max_pixels() if max_pixels is None else max_pixels)
                 if target is not None and im.format == "JPEG":
                     im.draft("RGB", (target, target))
                 im.load()
@@ -99,6 +103,8 @@ def _reason(exc: BaseException) -> str:
     text = str(exc).strip() or type(exc).__name__
     if isinstance(exc, OSError) and "truncated" in text.lower():
         return f"truncated file: {text}"
+    if isinstance(exc, Image.DecompressionBombError):
+        return f"decompression bomb refused: {text}"
     if type(exc).__name__ == "UnidentifiedImageError":
         return "not an image Pillow can identify"
     return f"{type(exc).__name__}: {text}"
@@ -108,10 +114,27 @@ def _reason(exc: BaseException) -> str:
 ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 
+def default_max_pixels() -> int:
+    """Pillow's own limit (it warns above it and refuses at twice it)."""
+    return int(Image.MAX_IMAGE_PIXELS or 89_478_485)
+
+
+def check_pixels(size: tuple[int, int], limit: int) -> None:
+    """Refuse an image whose header declares more than ``limit`` pixels, before decoding."""
+    w, h = size
+    if w * h > limit:
+        raise DecodeError(
+            f"decompression bomb refused: {w} × {h} = {w * h:,} pixels, over the limit of "
+            f"{limit:,} (--max-pixels)"
+        )
+
+
 def read_header(path: str) -> ImageInfo:
     """What the file's header says (format, mode, size), without decoding pixels."""
     try:
-        with Image.open(path) as im:
-            return ImageInfo(im.format, im.mode, im.size)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # Pillow's notes on odd files: not for the user
+            with Image.open(path) as im:
+                return ImageInfo(im.format, im.mode, im.size)
     except Exception as exc:
         raise DecodeError(_reason(exc)) from None

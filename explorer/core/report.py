@@ -129,9 +129,18 @@ class RunRecorder:
         with self._lock:
             dataset = dict(self.dataset) or {"items": 0, "skipped": [], "init_s": None}
             known = {s["path"] for s in dataset.get("skipped", [])}
-            dataset["skipped"] = list(dataset.get("skipped", [])) + [
+            failed = [
                 {"path": p, "reason": r} for p, r in self.failed_samples.items() if p not in known
             ]
+            dataset["skipped"] = list(dataset.get("skipped", [])) + failed
+            # A file that failed in __getitem__ was replaced in its batch, not loaded: it is
+            # skipped, not an item (so items + skipped = files).
+            if failed and isinstance(dataset.get("items"), int):
+                dataset["items"] -= len(failed)
+                dataset["replaced_in_batches"] = len(failed)
+            scan = dataset.get("scan") or {}
+            if "files" in scan:
+                dataset["files"] = scan["files"]
             return {
                 "config": self.config,
                 "dataset": dataset,

@@ -1,0 +1,149 @@
+"""Dataset health on real files: the Pillow corpus (537 edge cases) and decoding that is correct
+and safe (issue 5's must-shows)."""
+
+import json
+import struct
+import time
+import zlib
+
+import numpy as np
+import psutil
+import pytest
+from conftest import run_cli
+from PIL import Image
+
+from explorer.core.decode import BACKGROUND, DecodeError, open_rgb, to_rgb
+from explorer.core.scan import scan_folder
+
+
+def test_sixteen_bit_png_is_stretched_not_white(corpus):
+    raw = np.asarray(Image.open(corpus / "i_trns.png"))
+    assert Image.open(corpus / "i_trns.png").mode == "I;16"
+    rgb = np.asarray(open_rgb(str(corpus / "i_trns.png"))[0])
+    assert (rgb == 255).mean() < 0.5 and 40 < rgb.mean() < 215
+    assert rgb.min() == 0 and rgb.max() == 255  # the full 8-bit range
+    assert raw.max() < 1024  # so clipping to 8 bits would have been white or near-black
+
+
+def test_sixteen_bit_greyscale_pgm_keeps_its_picture(corpus):
+    rgb = np.asarray(open_rgb(str(corpus / "hopper_16bit.pgm"))[0]).astype(int)
+    ref = np.asarray(open_rgb(str(corpus / "hopper.jpg"))[0].convert("L").convert("RGB"))
+    assert np.corrcoef(rgb[..., 0].ravel(), ref[..., 0].ravel())[0, 1] > 0.9
+
+
+def test_cmyk_jpeg_colours_are_right(corpus):
+    rgb = open_rgb(str(corpus / "pil_sample_cmyk.jpg"))[0]
+    r, g, b = rgb.getpixel((0, 0))  # C=0 M=1 Y=1 K=0: red
+    assert r > 200 and g < 60 and b < 60
+
+
+def test_exif_rotated_jpeg_is_upright(corpus):
+    upright = np.asarray(open_rgb(str(corpus / "hopper.jpg"))[0]).astype(int)
+    rotated = np.asarray(open_rgb(str(corpus / "hopper_orientation_6.jpg"))[0]).astype(int)
+    as_stored = np.asarray(Image.open(corpus / "hopper_orientation_6.jpg").convert("RGB"))
+    assert np.abs(rotated - upright).mean() < 10
+    assert np.abs(as_stored.astype(int) - upright).mean() > 20
+    assert open_rgb(str(corpus / "orientation_rectangle.jpg"))[0].size == (1, 2)
+
+
+def test_transparency_is_composited_on_neutral_grey(corpus):
+    im = Image.open(corpus / "transparent.png").convert("RGBA")
+    alpha = np.asarray(im)[..., 3]
+    y, x = np.argwhere(alpha == 0)[0]
+    assert open_rgb(str(corpus / "transparent.png"))[0].getpixel((int(x), int(y))) == BACKGROUND
+
+
+def test_animated_file_gives_its_first_frame(corpus):
+    path = corpus / "iss634.gif"  # 42 frames
+    with Image.open(path) as im:
+        assert getattr(im, "n_frames", 1) > 1
+        assert im.tell() == 0
+        first = np.asarray(to_rgb(im.copy()))  # frame 0, composited like every RGBA image
+    assert np.array_equal(np.asarray(open_rgb(str(path))[0]), first)
+
+
+def _png_declaring(width: int, height: int) -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    idat = zlib.compress(b"\0" * 64)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+
+
+def test_a_decompression_bomb_is_refused_without_allocating(tmp_path):
+    bomb = tmp_path / "bomb.png"
+    bomb.write_bytes(_png_declaring(30000, 30000))  # 900 million pixels, 2.7 GB decoded
+    proc = psutil.Process()
+    before = proc.memory_info().rss
+    with pytest.raises(DecodeError, match="decompression bomb"):
+        open_rgb(str(bomb))
+    assert proc.memory_info().rss - before < 50 * 2**20
+    scan = scan_folder(str(tmp_path))
+    assert next(s.reason for s in scan.skipped if s.path.endswith("bomb.png")).startswith(
+        "decompression bomb"
+    )
+    small = scan_folder(str(tmp_path), max_pixels=10)  # the limit is configurable
+    assert small.loadable == []
+
+
+def test_eager_folder_over_budget_is_refused_with_both_numbers(tmp_path):
+    for i in range(4):
+        Image.new("RGB", (512, 512), (i, 0, 0)).save(tmp_path / f"{i}.png")
+    rc, _, err = run_cli(
+        "--headless", "--folder", str(tmp_path), "--mode", "eager", "--memory-budget", "1M"
+    )
+    assert rc == 1
+    assert "4.0 MiB" in err and "1.0 MiB" in err and "lazy" in err
+
+
+def _report(tmp_path, name, *args):
+    out = tmp_path / f"{name}.json"
+    t0 = time.monotonic()
+    rc, _, err = run_cli("--headless", *args, "--report", str(out), "--no-progress", timeout=300)
+    assert rc == 0, err[-3000:]
+    return json.loads(out.read_text()), time.monotonic() - t0
+
+
+def test_the_whole_corpus_is_accounted_for_scan_lazy_and_eager(tmp_path, corpus):
+    files = sum(1 for p in corpus.rglob("*") if p.is_file())
+    scan, _scan_s = _report(tmp_path, "scan", "--folder", str(corpus), "--scan-only")
+    d = scan["dataset"]
+    assert d["files"] == files and d["items"] + len(d["skipped"]) == files
+    assert all(s["reason"] for s in d["skipped"])
+    assert {"PNG", "JPEG", "TIFF", "GIF"} <= set(d["formats"]) and "I;16" in d["modes"]
+    assert (
+        d["sizes"]["pixels"]["min"] <= d["sizes"]["pixels"]["median"] <= d["sizes"]["pixels"]["max"]
+    )
+    assert d["estimated_eager_bytes"] > 0
+    for mode, extra in (("lazy", ["--workers", "2"]), ("eager", ["--workers", "0"])):
+        run, seconds = _report(
+            tmp_path,
+            mode,
+            "--folder",
+            str(corpus),
+            "--mode",
+            mode,
+            "--resize",
+            "32",
+            "--batch-size",
+            "32",
+            *extra,
+        )
+        d = run["dataset"]
+        assert d["items"] + len(d["skipped"]) == files, (mode, d["items"], len(d["skipped"]))
+        assert len({s["path"] for s in d["skipped"]}) == len(d["skipped"])
+        assert run["summary"]["status"] == "completed"
+        assert seconds < 120, (mode, seconds)
+
+
+def test_a_later_frame_differs_so_the_first_frame_test_means_something(corpus):
+    with Image.open(corpus / "iss634.gif") as im:
+        im.seek(20)
+        later = np.asarray(to_rgb(im.copy()))
+    assert not np.array_equal(np.asarray(open_rgb(str(corpus / "iss634.gif"))[0]), later)
