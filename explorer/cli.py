@@ -189,6 +189,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--hashes", action="store_true", help="with the scan, find duplicate files (same content)"
     )
     p.add_argument(
+        "--decode-timeout",
+        type=float,
+        default=10.0,
+        metavar="S",
+        help="skip a file whose decoding takes longer (default 10 s; 0: no limit)",
+    )
+    p.add_argument(
         "--max-pixels",
         type=_positive_int,
         default=None,
@@ -231,6 +238,7 @@ def config_from_args(args: argparse.Namespace, **overrides: Any) -> Any:
         "cache_dir": args.cache_dir,
         "allow_over_budget": args.allow_over_budget,
         "max_pixels": args.max_pixels,
+        "decode_timeout": args.decode_timeout,
         "preview_interval": 0.0,
     }
     unknown = set(overrides) - set(options)
@@ -322,6 +330,7 @@ def run_scan(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             "scan_only": True,
             "hashes": args.hashes,
             "max_pixels": args.max_pixels,
+            "decode_timeout": args.decode_timeout,
             "storage": args.storage,
         },
         "dataset": dataset,

@@ -147,3 +147,46 @@ def test_a_later_frame_differs_so_the_first_frame_test_means_something(corpus):
         im.seek(20)
         later = np.asarray(to_rgb(im.copy()))
     assert not np.array_equal(np.asarray(open_rgb(str(corpus / "iss634.gif"))[0]), later)
+
+
+def test_a_file_that_makes_the_decoder_spin_is_skipped_and_the_run_goes_on(tmp_path):
+    """A registered Pillow plugin whose decoder never finishes (as fuzzed files make real
+    decoders do), read by forked workers with a 0.5 s limit."""
+    from conftest import run_engine
+    from PIL import ImageFile
+
+    from explorer.core.config import RunConfig
+
+    class SpinDecoder(ImageFile.PyDecoder):
+        def decode(self, buffer):
+            while True:  # a decoder stuck on a crafted file
+                time.sleep(0.01)
+
+    class SpinImage(ImageFile.ImageFile):
+        format = "SPIN"
+
+        def _open(self):
+            self._mode, self._size = "L", (8, 8)
+            self.tile = [ImageFile._Tile("spin", (0, 0, 8, 8), 0, None)]
+
+    Image.register_decoder("spin", SpinDecoder)
+    Image.register_open("SPIN", SpinImage, lambda prefix: prefix[:4] == b"SPIN")
+    Image.register_extension("SPIN", ".spin")
+    (tmp_path / "stuck.spin").write_bytes(b"SPIN" + bytes(64))
+    for i in range(6):
+        Image.new("RGB", (16, 16), (40 * i, 0, 0)).save(tmp_path / f"ok{i}.png")
+    cfg = RunConfig(
+        folder=str(tmp_path),
+        resize=16,
+        batch_size=2,
+        workers=2,
+        start_method="fork",
+        decode_timeout=0.5,
+    )
+    t0 = time.monotonic()
+    finished, events = run_engine(cfg)
+    assert time.monotonic() - t0 < 30
+    assert finished.status == "completed" and finished.samples == 7
+    failed = [f for e in events for f in getattr(e, "failed", ())]
+    assert [f.path.endswith("stuck.spin") for f in failed] == [True]
+    assert "longer than 0.5 s" in failed[0].reason

@@ -55,6 +55,8 @@ class RunConfig:
     memory_budget: int | None = None
     #: Images declaring more pixels are refused before decoding (default: Pillow's limit).
     max_pixels: int | None = None
+    #: No file may take longer to decode (seconds; 0 for no limit).
+    decode_timeout: float = 10.0
     cache_dir: str | None = None
     allow_over_budget: bool = False
     #: Seconds between batches that carry preview thumbnails; 0 turns the preview off.
@@ -126,6 +128,8 @@ class RunConfig:
             raise ConfigError(
                 "--start-method", f"{self.start_method!r} is not one of {', '.join(methods)}"
             )
+        if not 0 <= self.decode_timeout <= 3600:
+            raise ConfigError("--decode-timeout", "must be between 0 (no limit) and 3600 s")
         if self.preview_interval < 0:
             raise ConfigError("preview_interval", "must be 0 (off) or positive")
         return self

@@ -122,7 +122,16 @@ def build_dataset(
     cache_file = cache_reused = None
     if config.mode == "eager":
         _check_budget(eager_bytes, config, what=f"decoding {len(items)} images eagerly")
-        eager = EagerImageDataset(items, config.resize, progress, stop, config.storage, pixels)
+        eager = EagerImageDataset(
+            items,
+            config.resize,
+            progress,
+            stop,
+            config.storage,
+            pixels,
+            config.max_pixels,
+            config.decode_timeout,
+        )
         skipped += eager.skipped
         dataset = eager
     elif config.mode in ("memmap", "hdf5"):
@@ -132,7 +141,7 @@ def build_dataset(
         skipped += build.skipped
         dataset, cache_file, cache_reused = build.dataset, build.cache_file, build.reused
     else:
-        dataset = LazyImageDataset(items, config.resize)
+        dataset = LazyImageDataset(items, config.resize, config.max_pixels, config.decode_timeout)
     if len(dataset) == 0:
         raise DatasetError(_empty_message(config.folder, listing, skipped))
     dataset.index = build_index(

@@ -7,7 +7,12 @@ grey, EXIF orientation is applied and animated files give their first frame.
 
 from __future__ import annotations
 
+import signal
+import threading
+import time
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,16 +35,68 @@ class DecodeError(Exception):
     """The file cannot be decoded; the message is the reason shown to the user."""
 
 
+#: No single file may take longer than this to decode (seconds); see ``time_limit``.
+DEFAULT_DECODE_TIMEOUT = 10.0
+
+
+class _DecodeTimeout(BaseException):  # not an Exception: a decoder's own except can't eat it
+    pass
+
+
+@contextmanager
+def time_limit(seconds: float | None) -> Iterator[None]:
+    """Raise DecodeError if the body runs longer than ``seconds``.
+
+    It uses SIGALRM, so it applies where decoding runs on a process's main thread: in every
+    DataLoader worker and in the headless command line (an eager load in the window's engine
+    thread is not bounded). Pillow decodes in chunks from Python, so the alarm lands between
+    chunks of a decoder that spins.
+    """
+    usable = (
+        seconds
+        and hasattr(signal, "setitimer")
+        and threading.current_thread() is threading.main_thread()
+    )
+    if not usable:
+        yield
+        return
+
+    def on_alarm(_signum: int, _frame: object) -> None:
+        raise _DecodeTimeout
+
+    pending, _ = signal.getitimer(signal.ITIMER_REAL)
+    if pending and pending <= seconds:  # someone else's alarm comes first: leave it be
+        yield
+        return
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    start = time.monotonic()
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    except _DecodeTimeout:
+        raise DecodeError(f"decoding took longer than {seconds:g} s; skipped") from None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        if pending:  # give the earlier alarm (a test runner's, say) what it had left
+            signal.setitimer(signal.ITIMER_REAL, max(1e-3, pending - (time.monotonic() - start)))
+
+
 def open_rgb(
-    path: str, target: int | None = None, max_pixels: int | None = None
+    path: str,
+    target: int | None = None,
+    max_pixels: int | None = None,
+    timeout: float | None = None,
 ) -> tuple[Image.Image, ImageInfo]:
     """Open ``path`` and return it as an RGB image, with what the header said.
 
     With ``target`` set, JPEG decoding uses Pillow's ``draft`` so that the decoder skips detail a
     resize to ``target`` pixels would throw away (the result is still at least that large).
+    ``timeout`` bounds the decode (default DEFAULT_DECODE_TIMEOUT; 0 for none).
     """
+    limit = DEFAULT_DECODE_TIMEOUT if timeout is None else timeout
     try:
-        with warnings.catch_warnings():
+        with time_limit(limit), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(path) as im:

@@ -24,7 +24,14 @@ Progress = Callable[[int, int], None]
 class LazyImageDataset(Dataset):
     """Keeps only paths; every ``__getitem__`` opens, decodes and resizes one file."""
 
-    def __init__(self, items: Sequence[FolderItem], size: int) -> None:
+    def __init__(
+        self,
+        items: Sequence[FolderItem],
+        size: int,
+        max_pixels: int | None = None,
+        timeout: float | None = None,
+    ) -> None:
+        self.max_pixels, self.timeout = max_pixels, timeout
         self.paths = [item.path for item in items]
         self.labels = np.array([item.label for item in items], dtype=np.int64)
         self.size = size
@@ -36,7 +43,7 @@ class LazyImageDataset(Dataset):
     def __getitem__(self, index: int) -> dict[str, Any]:
         label = read_label(self, index)
         try:
-            im, _ = open_rgb(self.paths[index], target=self.size)
+            im, _ = open_rgb(self.paths[index], self.size, self.max_pixels, self.timeout)
             return make_sample(hwc_to_chw(fit_square(im, self.size)), index, label)
         except DecodeError as exc:
             return make_sample(_blank(self.size), index, label, str(exc))
@@ -69,6 +76,8 @@ class EagerImageDataset(Dataset):
         stop: threading.Event | None = None,
         storage: str = "pil-list",
         pixels: int | None = None,
+        max_pixels: int | None = None,
+        timeout: float | None = None,
     ) -> None:
         if storage not in STORAGES:
             raise ValueError(f"unknown storage {storage!r}")
@@ -92,7 +101,7 @@ class EagerImageDataset(Dataset):
             if stop is not None and stop.is_set():
                 raise Cancelled("stopped while decoding the eager dataset")
             try:
-                im, _ = open_rgb(item.path)
+                im, _ = open_rgb(item.path, None, max_pixels, timeout)
                 if flat:
                     w, h = im.size
                     if used + 3 * w * h > len(self.flat_array):
