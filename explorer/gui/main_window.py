@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QScrollArea,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -38,10 +39,12 @@ from ..core.events import (
     RunFinished,
 )
 from ..core.sample_images import ensure_sample_folder
+from ..core.scan import scan_folder
 from ..core.units import format_bytes
 from .background import run_in_background
 from .batch_preview import BatchPreview
 from .controls_panel import ControlsPanel
+from .dataset_panel import DatasetPanel
 from .engine_worker import EngineWorker
 from .memory_chart import MemoryChart
 from .palette import THEMES
@@ -90,7 +93,11 @@ class MainWindow(QMainWindow):
         middle.setSizes([640, 140])
         center.addWidget(controls_scroll)
         center.addWidget(middle)
-        center.addWidget(self.batchPreview)
+        self.datasetPanel = DatasetPanel()
+        self.rightTabs = QTabWidget(objectName="rightTabs")
+        self.rightTabs.addTab(self.batchPreview, "Batch preview")
+        self.rightTabs.addTab(self.datasetPanel, "Dataset")
+        center.addWidget(self.rightTabs)
         center.setStretchFactor(0, 0)
         center.setStretchFactor(1, 3)
         center.setStretchFactor(2, 2)
@@ -109,6 +116,7 @@ class MainWindow(QMainWindow):
         self.controls.stopRequested.connect(self.stop_run)
         self.controls.sampleFolderRequested.connect(self.use_sample_folder)
         self.controls.presetRequested.connect(self.play_preset)
+        self.datasetPanel.scanRequested.connect(self.scan_folder)
         self.status.cancelRequested.connect(self.stop_run)
         self.runs.workerCreated.connect(self._connect_worker)
         self.runs.runEnded.connect(self._on_run_ended)
@@ -196,12 +204,42 @@ class MainWindow(QMainWindow):
         info = event.info
         self.status.show_preparing(False)
         self.chart.add_marker(event.t, "dataset ready")
+        skipped = [{"path": f.path, "reason": f.reason} for f in info.skipped]
+        if info.scan is not None or skipped:
+            self.datasetPanel.show_scan(info.scan, skipped)
         n = len(info.skipped)
         skipped = f", {n} file{'s' if n != 1 else ''} skipped" if n else ""
         cache = " (memmap cache reused)" if info.cache_reused else ""
         self.status.show_message(
             f"Dataset ready: {info.items:,} items{skipped}, prepared in {info.init_s:.2f} s{cache}"
         )
+
+    def scan_folder(self) -> None:
+        """Read the chosen folder's headers off the GUI thread and show what it holds."""
+        folder = self.controls.folderEdit.text().strip()
+        if not folder or not Path(folder).expanduser().is_dir():
+            self.status.show_message("Choose an image folder to scan first.", error=True)
+            return
+        self.datasetPanel.scanButton.setEnabled(False)
+        self.status.show_message(f"Scanning {folder}…")
+
+        def scan() -> dict:
+            return scan_folder(str(Path(folder).expanduser())).to_dict()
+
+        run_in_background(scan, self._on_scanned, self._on_scan_failed, self)
+
+    def _on_scanned(self, scan: dict) -> None:
+        self.datasetPanel.scanButton.setEnabled(True)
+        self.datasetPanel.show_scan(scan, scan["skipped"])
+        self.rightTabs.setCurrentWidget(self.datasetPanel)
+        self.status.show_message(
+            f"Scanned {scan['files']:,} files: {scan['items']:,} images, "
+            f"{len(scan['skipped']):,} skipped (listed in the Dataset tab)."
+        )
+
+    def _on_scan_failed(self, exc: Exception) -> None:
+        self.datasetPanel.scanButton.setEnabled(True)
+        self.status.show_message(f"The scan failed: {exc}", error=True)
 
     def _on_epoch(self, event: EpochStarted) -> None:
         self.chart.add_marker(event.t, f"epoch {event.epoch + 1}")
@@ -237,8 +275,13 @@ class MainWindow(QMainWindow):
         if self._worker is not None:
             summary = self._worker.recorder.summary()
             self.runsTable.add_run(self._worker.recorder.config, summary)
+        if self._worker is not None and self._worker.recorder.failed_samples:
+            failed = self._worker.recorder.failed_samples
+            self.datasetPanel.add_problems([{"path": p, "reason": r} for p, r in failed.items()])
         if event.status == "failed":
             self.status.show_message(f"Run failed: {event.reason}", error=True)
+            if "use lazy or memmap" in event.reason:
+                self.status.offer_action("Switch to lazy", self._switch_to_lazy)
             if event.details:
                 log.error("run failed:\n%s", event.details)
         elif event.status == "stopped":
@@ -268,6 +311,10 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self._next_queued)
         else:
             self._queue.clear()
+
+    def _switch_to_lazy(self) -> None:
+        self.controls.set_mode("lazy")
+        self.status.show_message("Switched to lazy loading: press Run.")
 
     # ----------------------------------------------------------------- presets
     def play_preset(self, preset: Preset) -> None:

@@ -35,6 +35,10 @@ class StatusPanel(QWidget):
         self.cancelButton = QPushButton("Cancel", objectName="cancelPrepareButton")
         self.cancelButton.setToolTip("Stop preparing the dataset (eager decode or memmap cache).")
         self.cancelButton.clicked.connect(self.cancelRequested)
+        self.actionButton = QPushButton(objectName="statusActionButton")
+        self.actionButton.setVisible(False)
+        self.actionButton.clicked.connect(self._run_action)
+        self._action = None
         self.message = QLabel(objectName="statusMessage")
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -48,7 +52,10 @@ class StatusPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 2)
         layout.addLayout(figures)
-        layout.addWidget(self.message)
+        message_row = QHBoxLayout()
+        message_row.addWidget(self.message, 1)
+        message_row.addWidget(self.actionButton)
+        layout.addLayout(message_row)
         self.show_preparing(False)
 
     def reset(self) -> None:
@@ -96,7 +103,21 @@ class StatusPanel(QWidget):
         self.prepareBar.setVisible(visible)
         self.cancelButton.setVisible(visible)
 
+    def offer_action(self, text: str, action) -> None:  # type: ignore[no-untyped-def]
+        """A one-click way out of the message shown (e.g. "Switch to lazy")."""
+        self._action = action
+        self.actionButton.setText(text)
+        self.actionButton.setVisible(True)
+
+    def _run_action(self) -> None:
+        action, self._action = self._action, None
+        self.actionButton.setVisible(False)
+        if action is not None:
+            action()
+
     def show_message(self, text: str, error: bool = False) -> None:
+        self.actionButton.setVisible(False)
+        self._action = None
         self.message.setText(text)
         self.message.setStyleSheet(f"color: {self.theme.error};" if error else "")
         self.message.setVisible(bool(text))
