@@ -18,7 +18,7 @@ def test_scan_button_lists_what_the_folder_holds(qtbot, window, tmp_path):
     qtbot.mouseClick(window.findChild(QPushButton, "scanButton"), Qt.MouseButton.LeftButton)
     table = window.findChild(QTableWidget, "problemFilesTable")
     qtbot.waitUntil(
-        lambda: window.datasetPanel.scanButton.isEnabled() and table.rowCount(), timeout=20000
+        lambda: window.datasetPanel.scanButton.isEnabled() and table.rowCount() > 0, timeout=20000
     )
     assert "JPEG" in window.datasetPanel.summary.text()
     reasons = {table.item(r, 0).text(): table.item(r, 1).text() for r in range(table.rowCount())}
