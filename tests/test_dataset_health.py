@@ -190,3 +190,13 @@ def test_a_file_that_makes_the_decoder_spin_is_skipped_and_the_run_goes_on(tmp_p
     failed = [f for e in events for f in getattr(e, "failed", ())]
     assert [f.path.endswith("stuck.spin") for f in failed] == [True]
     assert "longer than 0.5 s" in failed[0].reason
+    # eager on the engine's own thread, as in the window (the watchdog thread)
+    eager = RunConfig(
+        folder=str(tmp_path), resize=16, batch_size=2, mode="eager", decode_timeout=0.5
+    )
+    t0 = time.monotonic()
+    finished, events = run_engine(eager)
+    assert time.monotonic() - t0 < 30
+    assert finished.status == "completed" and finished.samples == 6
+    ready = next(e for e in events if type(e).__name__ == "DatasetReady")
+    assert any("longer than 0.5 s" in s.reason for s in ready.info.skipped)

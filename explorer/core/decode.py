@@ -7,6 +7,8 @@ grey, EXIF orientation is applied and animated files give their first frame.
 
 from __future__ import annotations
 
+import ctypes
+import os
 import signal
 import threading
 import time
@@ -47,18 +49,21 @@ class _DecodeTimeout(BaseException):  # not an Exception: a decoder's own except
 def time_limit(seconds: float | None) -> Iterator[None]:
     """Raise DecodeError if the body runs longer than ``seconds``.
 
-    It uses SIGALRM, so it applies where decoding runs on a process's main thread: in every
-    DataLoader worker and in the headless command line (an eager load in the window's engine
-    thread is not bounded). Pillow decodes in chunks from Python, so the alarm lands between
-    chunks of a decoder that spins.
+    On a process's main thread (DataLoader workers, the headless command line) SIGALRM
+    interrupts it; on any other thread (the window's engine thread) a watchdog thread raises
+    in it. Both act between Python bytecodes: Pillow decodes in chunks from Python, so a
+    decoder that spins is caught between chunks.
     """
-    usable = (
-        seconds
-        and hasattr(signal, "setitimer")
-        and threading.current_thread() is threading.main_thread()
-    )
-    if not usable:
+    if not seconds:
         yield
+        return
+    on_main = threading.current_thread() is threading.main_thread()
+    if not on_main or not hasattr(signal, "setitimer"):
+        try:  # around the whole watch: the exception may land as it ends
+            with _watchdog().watch(seconds):
+                yield
+        except _DecodeTimeout:
+            raise DecodeError(f"decoding took longer than {seconds:g} s; skipped") from None
         return
 
     def on_alarm(_signum: int, _frame: object) -> None:
@@ -80,6 +85,50 @@ def time_limit(seconds: float | None) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
         if pending:  # give the earlier alarm (a test runner's, say) what it had left
             signal.setitimer(signal.ITIMER_REAL, max(1e-3, pending - (time.monotonic() - start)))
+
+
+class _Watchdog:
+    """One daemon thread per process that raises _DecodeTimeout in threads past their
+    deadline (``PyThreadState_SetAsyncExc``)."""
+
+    def __init__(self) -> None:
+        self.pid = os.getpid()
+        self.deadlines: dict[int, float] = {}
+        self.lock = threading.Lock()
+        threading.Thread(target=self._loop, name="decode-watchdog", daemon=True).start()
+
+    @contextmanager
+    def watch(self, seconds: float) -> Iterator[None]:
+        tid = threading.get_ident()
+        with self.lock:
+            self.deadlines[tid] = time.monotonic() + seconds
+        try:
+            yield
+        finally:
+            with self.lock:
+                self.deadlines.pop(tid, None)
+
+    def _loop(self) -> None:
+        while True:
+            time.sleep(0.05)
+            now = time.monotonic()
+            with self.lock:
+                late = [tid for tid, deadline in self.deadlines.items() if now > deadline]
+                for tid in late:
+                    del self.deadlines[tid]
+                    ctypes.pythonapi.PyThreadState_SetAsyncExc(
+                        ctypes.c_ulong(tid), ctypes.py_object(_DecodeTimeout)
+                    )
+
+
+_WATCHDOG: _Watchdog | None = None
+
+
+def _watchdog() -> _Watchdog:
+    global _WATCHDOG
+    if _WATCHDOG is None or _WATCHDOG.pid != os.getpid():  # threads do not survive a fork
+        _WATCHDOG = _Watchdog()
+    return _WATCHDOG
 
 
 def open_rgb(
