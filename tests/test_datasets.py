@@ -190,3 +190,15 @@ def test_hdf5_without_h5py_says_how_to_install(monkeypatch, jpeg_folder):
     with pytest.raises(ConfigError) as err:
         RunConfig(folder=str(jpeg_folder), mode="hdf5").validate()
     assert "pip install" in str(err.value) and "hdf5" in str(err.value)
+
+
+def test_a_memmap_cache_that_would_not_fit_on_disk_is_refused(tmp_path, jpeg_folder, monkeypatch):
+    import shutil
+    from collections import namedtuple
+
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda _p: usage(10**6, 10**6 - 1000, 1000))
+    items = list_folder(jpeg_folder).files
+    with pytest.raises(DatasetError) as err:
+        build_or_reuse(items, 64, tmp_path / "cache")
+    assert "1000 B free" in str(err.value) and "KiB" in str(err.value)

@@ -69,8 +69,9 @@ class StatusPanel(QWidget):
         self.show_preparing(False)
 
     def show_stats(self, s: RunStats) -> None:
+        failed = f" · {s.failed_samples} failed to decode" if s.failed_samples else ""
         self.statusThroughput.setText(
-            f"{s.samples_per_s:,.0f} samples/s · {s.batches_per_s:,.1f} batches/s"
+            f"{s.samples_per_s:,.0f} samples/s · {s.batches_per_s:,.1f} batches/s{failed}"
         )
         total = s.epoch_batches or 0
         self.epochBar.setRange(0, max(1, total))
