@@ -211,6 +211,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--report", metavar="FILE.json", help="write the JSON report here")
     p.add_argument("--csv", metavar="FILE.csv", help="write the memory rows as CSV here")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    # --compare runs each option set in a fresh interpreter through this (not for users):
+    p.add_argument("--config-json", metavar="FILE", help=argparse.SUPPRESS)
     return p
 
 
@@ -253,6 +255,8 @@ def config_from_args(args: argparse.Namespace, **overrides: Any) -> Any:
 def run_headless(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from .core.errors import ConfigError
 
+    if args.config_json:
+        return _run_config_file(args)
     if args.folder is None and args.random is None:
         args.folder = args.path
     if args.folder is None and args.random is None:
@@ -280,7 +284,10 @@ def run_headless(args: argparse.Namespace, parser: argparse.ArgumentParser) -> i
                 break
             if len(configs) > 1:
                 print(f"run {n + 1}/{len(configs)}: {option_sets[n]}", file=sys.stderr)
-            reports.append(_run_one(config, args, stop))
+            if len(configs) > 1:  # a fresh interpreter each: no run inherits another's memory
+                reports.append(_run_in_subprocess(config, args))
+            else:
+                reports.append(_run_one(config, args, stop))
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
@@ -378,6 +385,47 @@ def _run_one(config: Any, args: argparse.Namespace, stop: threading.Event) -> di
     if finished.ok:
         print(printer.summary(report["summary"]), file=sys.stderr)
     return report
+
+
+def _run_in_subprocess(config: Any, args: argparse.Namespace) -> dict[str, Any]:
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="dle-compare-") as tmp:
+        spec, out = Path(tmp) / "config.json", Path(tmp) / "report.json"
+        spec.write_text(json.dumps(config.to_dict()))
+        cmd = [
+            sys.executable,
+            "-m",
+            "explorer",
+            "--headless",
+            "--config-json",
+            str(spec),
+            "--report",
+            str(out),
+        ] + (["--no-progress"] if args.no_progress else [])
+        subprocess.run(cmd, check=False)
+        if out.exists():
+            return json.loads(out.read_text())
+    return {
+        "summary": {
+            "status": "failed",
+            "reason": "the run's process ended without a report",
+            "samples_per_s": 0.0,
+            "peak_pss_total": None,
+            "peak_rss_total": None,
+        }
+    }
+
+
+def _run_config_file(args: argparse.Namespace) -> int:
+    from .core.config import RunConfig
+
+    config = RunConfig(**json.loads(Path(args.config_json).read_text())).validate()
+    report = _run_one(config, args, threading.Event())
+    if args.report:
+        Path(args.report).write_text(json.dumps(report, indent=1))
+    return EXIT_OK if report["summary"]["status"] != "failed" else EXIT_FAILED
 
 
 def write_memory_csv(path: str, reports: list[dict[str, Any]]) -> None:

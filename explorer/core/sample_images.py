@@ -11,7 +11,7 @@ from PIL import Image, ImageDraw
 from .config import default_cache_dir
 
 CLASSES = ("circles", "squares", "stripes")
-SIZES = ((320, 240), (400, 300), (256, 256), (480, 320))
+SIZES = ((800, 600), (1024, 768), (640, 480), (960, 640))  # photo-sized: eager shows
 MARKER_SUFFIX = ".complete"  # beside the folder, not in it: it is not an image
 
 

@@ -50,7 +50,11 @@ class RunsTable(QTableWidget):
         header = self.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.setToolTip("Every run of this session; earlier runs can be overlaid on the chart.")
+        self.setToolTip(
+            "Every run of this session; earlier runs can be overlaid on the chart. Runs share "
+            "this process, so main may keep memory an earlier run freed (allocators seldom "
+            "return it); the headless --compare runs each in a fresh process."
+        )
 
     def add_run(self, config: dict[str, Any], summary: dict[str, Any]) -> int:
         row = self.rowCount()
