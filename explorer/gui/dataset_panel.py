@@ -82,24 +82,22 @@ class DatasetPanel(QWidget):
             )
         self.problems.setRowCount(0)
         for entry in skipped:
-            row = self.problems.rowCount()
-            self.problems.insertRow(row)
-            name = QTableWidgetItem(entry["path"].rsplit("/", 1)[-1])
-            name.setToolTip(entry["path"])
-            self.problems.setItem(row, 0, name)
-            self.problems.setItem(row, 1, QTableWidgetItem(entry["reason"]))
+            self._add_row(entry)
 
     def add_problems(self, skipped: list[dict[str, str]]) -> None:
         """Files that failed during a run (in a worker), added to the list."""
         known = {self.problems.item(r, 0).toolTip() for r in range(self.problems.rowCount())}
         for entry in skipped:
             if entry["path"] not in known:
-                row = self.problems.rowCount()
-                self.problems.insertRow(row)
-                name = QTableWidgetItem(entry["path"].rsplit("/", 1)[-1])
-                name.setToolTip(entry["path"])
-                self.problems.setItem(row, 0, name)
-                self.problems.setItem(row, 1, QTableWidgetItem(entry["reason"]))
+                self._add_row(entry)
+
+    def _add_row(self, entry: dict[str, str]) -> None:
+        row = self.problems.rowCount()
+        self.problems.insertRow(row)
+        name = QTableWidgetItem(entry["path"].rsplit("/", 1)[-1])
+        name.setToolTip(entry["path"])
+        self.problems.setItem(row, 0, name)
+        self.problems.setItem(row, 1, QTableWidgetItem(entry["reason"]))
 
     def problem_count(self) -> int:
         return self.problems.rowCount()
