@@ -189,6 +189,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--hashes", action="store_true", help="with the scan, find duplicate files (same content)"
     )
     p.add_argument(
+        "--step-ms",
+        type=float,
+        default=0.0,
+        metavar="X",
+        help="simulate a training step: the main loop spends X ms on each batch",
+    )
+    p.add_argument(
         "--decode-timeout",
         type=float,
         default=10.0,
@@ -241,6 +248,7 @@ def config_from_args(args: argparse.Namespace, **overrides: Any) -> Any:
         "allow_over_budget": args.allow_over_budget,
         "max_pixels": args.max_pixels,
         "decode_timeout": args.decode_timeout,
+        "step_ms": args.step_ms,
         "preview_interval": 0.0,
     }
     unknown = set(overrides) - set(options)
@@ -338,6 +346,7 @@ def run_scan(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             "hashes": args.hashes,
             "max_pixels": args.max_pixels,
             "decode_timeout": args.decode_timeout,
+            "step_ms": args.step_ms,
             "storage": args.storage,
         },
         "dataset": dataset,

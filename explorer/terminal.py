@@ -85,7 +85,7 @@ class ProgressPrinter:
 
     @staticmethod
     def summary(s: dict[str, Any]) -> str:
-        return (
+        text = (
             f"{s['status']}: {s['batches']} batches, {s['samples']} samples in {s['wall_s']:.2f} s "
             f"({s['samples_per_s']:,.0f} samples/s); peak RSS total "
             f"{format_bytes(s['peak_rss_total'])}, "
@@ -96,3 +96,4 @@ class ProgressPrinter:
                 else ""
             )
         )
+        return f"{text}\n{s['verdict']}" if s.get("verdict") else text

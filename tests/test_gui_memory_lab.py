@@ -89,3 +89,14 @@ def test_status_shows_system_context(qtbot, window):
     qtbot.waitUntil(lambda: "available" in window.status.memory.text(), timeout=20000)
     assert "/dev/shm" in window.status.memory.text()
     qtbot.waitUntil(lambda: not window.runs.is_running(), timeout=20000)
+
+
+def test_training_step_spin_box_and_the_verdict(qtbot, window):
+    window.controls.randomSpecEdit.setText("300:3x8x8")
+    window.controls.workersSpin.setValue(0)
+    window.controls.batchSizeSpin.setValue(10)
+    window.findChild(QSpinBox, "stepSpin").setValue(20)
+    assert window.controls.build_config().step_ms == 20
+    assert window.start_run()
+    qtbot.waitUntil(lambda: not window.runs.is_running(), timeout=30000)
+    assert "compute-bound" in window.status.message.text().lower()

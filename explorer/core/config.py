@@ -57,6 +57,9 @@ class RunConfig:
     max_pixels: int | None = None
     #: No file may take longer to decode (seconds; 0 for no limit).
     decode_timeout: float = 10.0
+    #: A simulated training step: the main loop spends this long on each batch (sleeping, as
+    #: a host waiting on an accelerator does).
+    step_ms: float = 0.0
     cache_dir: str | None = None
     allow_over_budget: bool = False
     #: Seconds between batches that carry preview thumbnails; 0 turns the preview off.
@@ -130,6 +133,8 @@ class RunConfig:
             )
         if not 0 <= self.decode_timeout <= 3600:
             raise ConfigError("--decode-timeout", "must be between 0 (no limit) and 3600 s")
+        if not 0 <= self.step_ms <= 60_000:
+            raise ConfigError("--step-ms", "must be between 0 and 60000")
         if self.preview_interval < 0:
             raise ConfigError("preview_interval", "must be 0 (off) or positive")
         return self

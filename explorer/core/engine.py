@@ -138,6 +138,9 @@ def run(config: RunConfig, emit: Emit, stop: threading.Event | None = None) -> R
         )
     finally:
         sampler.stop()
+    loop_s = 0.0
+    if counts.loop_start is not None and counts.loop_end is not None:
+        loop_s = counts.loop_end - counts.loop_start
     finished = RunFinished(
         now(),
         finished.status,
@@ -145,14 +148,20 @@ def run(config: RunConfig, emit: Emit, stop: threading.Event | None = None) -> R
         finished.batches,
         finished.samples,
         finished.details,
+        counts.wait_s,
+        loop_s,
     )
     emit(finished)
     return finished
 
 
 class _Counts:
-    batches = 0
-    samples = 0
+    def __init__(self) -> None:
+        self.batches = 0
+        self.samples = 0
+        self.wait_s = 0.0
+        self.loop_start: float | None = None  # monotonic time of the first request for a batch
+        self.loop_end: float | None = None  # after the last step
 
 
 def _iterate(
@@ -191,11 +200,14 @@ def _iterate(
                 if stop.is_set():
                     return "stopped"
                 t_ask = time.monotonic()
+                if counts.loop_start is None:
+                    counts.loop_start = t_ask
                 try:
                     batch = next(iterator)
                 except StopIteration:
                     break
                 wait = time.monotonic() - t_ask
+                counts.wait_s += wait
                 event = _batch_event(
                     batch, counts.batches, epoch, wait, config, built, preview, now
                 )
@@ -203,6 +215,9 @@ def _iterate(
                 if event.worker is not None and event.worker not in working:
                     working.add(event.worker)
                     sampler.mark_working(event.worker, start_up_uss[event.worker])
+                if config.step_ms:
+                    time.sleep(config.step_ms / 1000)  # the model's step, as the host sees it
+                counts.loop_end = time.monotonic()
                 counts.batches += 1
                 counts.samples += _batch_len(batch)
                 in_epoch += 1
@@ -246,6 +261,15 @@ def _batch_len(batch: Any) -> int:
 
 def _batch_event(batch, number, epoch, wait, config, built, preview, now) -> BatchDone:
     worker = int(batch["worker"][0]) if config.workers else None
+    t = now()
+    to_run = t - time.monotonic()  # monotonic time -> seconds since the run started
+    timing = {}
+    if isinstance(batch, dict) and "fetch_start" in batch:
+        timing = {
+            "fetch_start": float(batch["fetch_start"].min()) + to_run,
+            "fetch_end": float(batch["fetch_end"].max()) + to_run,
+            "decode_s": float(batch["decode_s"].sum()),
+        }
     errors = batch.get("error")
     failed: tuple[SkippedFile, ...] = ()
     if errors and any(errors):
@@ -255,7 +279,15 @@ def _batch_event(batch, number, epoch, wait, config, built, preview, now) -> Bat
             if e
         )
     return BatchDone(
-        now(), number, epoch, worker, wait, len(batch["index"]), failed, preview.maybe(batch)
+        t,
+        number,
+        epoch,
+        worker,
+        wait,
+        len(batch["index"]),
+        failed,
+        preview.maybe(batch),
+        **timing,
     )
 
 

@@ -78,6 +78,9 @@ class BatchDone:
     samples: int
     failed: tuple[SkippedFile, ...] = ()
     preview: tuple[PreviewSample, ...] | None = None
+    fetch_start: float | None = None  # when its first sample's fetch began (run seconds)
+    fetch_end: float | None = None  # when its last sample's fetch ended
+    decode_s: float = 0.0  # decode and transform time of its samples, summed
 
 
 @dataclass(frozen=True)
@@ -138,6 +141,8 @@ class RunFinished:
     batches: int = 0
     samples: int = 0
     details: str = field(default="", repr=False)  # a traceback, for logs
+    wait_s: float = 0.0  # time the main loop spent waiting for batches
+    loop_s: float = 0.0  # from the first request for a batch to the end of the last step
 
     @property
     def ok(self) -> bool:

@@ -8,6 +8,7 @@ inherited by forked workers is a classic source of corrupt reads and crashes.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -53,8 +54,11 @@ class HDF5ImageDataset(Dataset):
         return self._file["images"]
 
     def __getitem__(self, index: int) -> dict[str, Any]:
+        t0 = time.monotonic()
         pixels = np.asarray(self._images()[index])
-        return make_sample(hwc_to_chw(pixels), index, read_label(self, index))
+        return make_sample(
+            hwc_to_chw(pixels), index, read_label(self, index), "", t0, time.monotonic() - t0
+        )
 
     def path(self, index: int) -> str | None:
         return self.paths[index]

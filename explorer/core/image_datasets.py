@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -41,12 +42,14 @@ class LazyImageDataset(Dataset):
         return len(self.paths)
 
     def __getitem__(self, index: int) -> dict[str, Any]:
+        t0 = time.monotonic()
         label = read_label(self, index)
         try:
             im, _ = open_rgb(self.paths[index], self.size, self.max_pixels, self.timeout)
-            return make_sample(hwc_to_chw(fit_square(im, self.size)), index, label)
+            pixels = hwc_to_chw(fit_square(im, self.size))
+            return make_sample(pixels, index, label, "", t0, time.monotonic() - t0)
         except DecodeError as exc:
-            return make_sample(_blank(self.size), index, label, str(exc))
+            return make_sample(_blank(self.size), index, label, str(exc), t0, time.monotonic() - t0)
 
     def path(self, index: int) -> str | None:
         return self.paths[index]
@@ -141,6 +144,7 @@ class EagerImageDataset(Dataset):
         return len(self.paths)
 
     def __getitem__(self, index: int) -> dict[str, Any]:
+        t0 = time.monotonic()
         if self.storage in ("contiguous", "shared-tensor"):
             h, w = self.shapes[index]
             start = self.offsets[index]
@@ -150,7 +154,9 @@ class EagerImageDataset(Dataset):
         else:
             im = self.images[index]
         pixels = fit_square(im if isinstance(im, Image.Image) else Image.fromarray(im), self.size)
-        return make_sample(hwc_to_chw(pixels), index, read_label(self, index))
+        return make_sample(
+            hwc_to_chw(pixels), index, read_label(self, index), "", t0, time.monotonic() - t0
+        )
 
     def path(self, index: int) -> str | None:
         return self.paths[index]
@@ -180,6 +186,7 @@ class MemmapImageDataset(Dataset):
         return state
 
     def __getitem__(self, index: int) -> dict[str, Any]:
+        t0 = time.monotonic()
         if self._map is None:
             self._map = np.memmap(
                 self.cache_file,
@@ -188,7 +195,9 @@ class MemmapImageDataset(Dataset):
                 shape=(len(self), self.size, self.size, 3),
             )
         pixels = np.array(self._map[index])
-        return make_sample(hwc_to_chw(pixels), index, read_label(self, index))
+        return make_sample(
+            hwc_to_chw(pixels), index, read_label(self, index), "", t0, time.monotonic() - t0
+        )
 
     def path(self, index: int) -> str | None:
         return self.paths[index]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 import torch
@@ -39,8 +40,10 @@ class LazyRandomDataset(Dataset):
         return self.spec.count
 
     def __getitem__(self, index: int) -> dict[str, Any]:
+        t0 = time.monotonic()
         label = read_label(self, index) if self.index is not None else -1
-        return make_sample(random_tensor(self.spec, index), index, label)
+        x = random_tensor(self.spec, index)
+        return make_sample(x, index, label, "", t0, time.monotonic() - t0)
 
     def path(self, index: int) -> str | None:
         return None

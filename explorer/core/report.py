@@ -39,6 +39,7 @@ class RunRecorder:
         self.baselines: dict[int, tuple[float, str, int]] = {}  # pid -> (t, role, uss)
         self.budget: dict[str, Any] | None = None
         self.first_batch_t: float | None = None
+        self.fetch_s_total = 0.0  # sum over batches of their fetch spans (a worker's time)
         self.system: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self.config: dict[str, Any] = {}
@@ -58,11 +59,16 @@ class RunRecorder:
         if isinstance(event, BatchDone):
             if self.first_batch_t is None:
                 self.first_batch_t = event.t
+            if event.fetch_start is not None and event.fetch_end is not None:
+                self.fetch_s_total += event.fetch_end - event.fetch_start
             self.n_batches += 1
             self.n_samples += event.samples
             if self.keep_batches:
                 self.batches.append(
                     {
+                        "fetch_start": event.fetch_start,
+                        "fetch_end": event.fetch_end,
+                        "decode_s": event.decode_s,
                         "index": event.index,
                         "epoch": event.epoch,
                         "worker": event.worker,
@@ -194,6 +200,7 @@ class RunRecorder:
             ),
             **peaks,
             "peak_worker_uss_growth": max(worker_growth) if worker_growth else None,
+            **self._timing(fin),
             "budget": budget,
             "system": {
                 "min_available": min((r["available"] for r in system), default=None),
@@ -201,6 +208,37 @@ class RunRecorder:
                 "shm_total": system[-1]["shm_total"] if system else None,
                 "cgroup_limit": system[-1]["cgroup_limit"] if system else None,
             },
+        }
+
+    def _timing(self, fin: RunFinished | None) -> dict[str, Any]:
+        """Where the loop's time went: waiting for data or stepping the model."""
+        if fin is None or fin.loop_s <= 0 or not self.n_batches:
+            return {"data_wait_fraction": None, "bound": None, "verdict": ""}
+        fraction = min(1.0, fin.wait_s / fin.loop_s)
+        step_s = float(self.config.get("step_ms") or 0) / 1000
+        fetch_s = self.fetch_s_total / self.n_batches  # one worker's time for one batch
+        workers = int(self.config.get("workers") or 0)
+        if fraction > 0.5:
+            bound = "data"
+            if step_s > 0:
+                needed = max(workers + 1, int(-(-fetch_s // step_s)) + 1)
+                advice = f"about {needed} workers would make it compute-bound"
+            else:
+                needed = None
+                advice = "with no training step it always will be (--step-ms models one)"
+            verdict = f"data-bound: the loop waited for data {fraction:.0%} of the time; {advice}"
+        else:
+            bound, needed = "compute", None
+            verdict = (
+                f"compute-bound: the loop waited for data only {fraction:.0%} of the "
+                "time; more workers would not speed it up"
+            )
+        return {
+            "data_wait_fraction": fraction,
+            "bound": bound,
+            "workers_for_compute_bound": needed,
+            "verdict": verdict,
+            "mean_batch_fetch_s": fetch_s,
         }
 
     def write_json(self, path: str | Path) -> None:

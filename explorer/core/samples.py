@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import numpy as np
@@ -15,13 +16,32 @@ def worker_id() -> int:
     return info.id if info is not None else -1
 
 
-def make_sample(image: torch.Tensor, index: int, label: int, error: str = "") -> dict[str, Any]:
-    """A sample as the model receives it: ``image`` plus its index, label and worker id.
+def make_sample(
+    image: torch.Tensor,
+    index: int,
+    label: int,
+    error: str = "",
+    fetch_start: float | None = None,
+    decode_s: float = 0.0,
+) -> dict[str, Any]:
+    """A sample as the model receives it: ``image`` plus its index, label and worker id, and
+    when its fetch started and ended (``time.monotonic()``, comparable across processes) and
+    how long decoding and transforming took.
 
     ``error`` is empty unless the file could not be decoded, in which case ``image`` is a black
     stand-in of the right shape so that the batch still stacks and the run goes on.
     """
-    return {"image": image, "index": index, "label": label, "worker": worker_id(), "error": error}
+    end = time.monotonic()
+    return {
+        "image": image,
+        "index": index,
+        "label": label,
+        "worker": worker_id(),
+        "error": error,
+        "fetch_start": end if fetch_start is None else fetch_start,
+        "fetch_end": end,
+        "decode_s": decode_s,
+    }
 
 
 def hwc_to_chw(array: np.ndarray) -> torch.Tensor:

@@ -194,6 +194,14 @@ class ControlsPanel(QWidget):
             "Passes over the dataset; without persistent workers each epoch "
             "starts new worker processes.",
         )
+        self.stepSpin = _spin(
+            "stepSpin",
+            0,
+            60_000,
+            "A simulated training step: the main loop spends this long on "
+            "each batch, so you see whether loading keeps up with a model.",
+        )
+        self.stepSpin.setSuffix(" ms")
         self.shuffleCheck = QCheckBox("Shuffle", objectName="shuffleCheck")
         self.shuffleCheck.setToolTip(
             "Visit samples in random order: the same work, but random file access on disk."
@@ -219,6 +227,7 @@ class ControlsPanel(QWidget):
         form.addRow("Workers", self.workersSpin)
         form.addRow("Resize", self.resizeSpin)
         form.addRow("Epochs", self.epochsSpin)
+        form.addRow("Training step", self.stepSpin)
         form.addRow("", self.shuffleCheck)
         self.memoryOptions = MemoryOptions()
         buttons = QHBoxLayout()
@@ -273,6 +282,7 @@ class ControlsPanel(QWidget):
                 max(0, self.storageCombo.findData(options["storage"]))
             )
         for key, spin in (
+            ("step_ms", self.stepSpin),
             ("batch_size", self.batchSizeSpin),
             ("workers", self.workersSpin),
             ("epochs", self.epochsSpin),
@@ -311,6 +321,7 @@ class ControlsPanel(QWidget):
             self.resizeSpin,
             self.epochsSpin,
             self.shuffleCheck,
+            self.stepSpin,
             self.memoryOptions,
         ):
             w.setEnabled(not running)
@@ -337,6 +348,7 @@ class ControlsPanel(QWidget):
             epochs=self.epochsSpin.value(),
             resize=self.resizeSpin.value(),
             shuffle=self.shuffleCheck.isChecked(),
+            step_ms=float(self.stepSpin.value()),
             **self.memoryOptions.values(self.workersSpin.value()),
         )
         return config.validate()
@@ -352,6 +364,7 @@ class ControlsPanel(QWidget):
         self.resizeSpin.setValue(settings.get("resize"))
         self.epochsSpin.setValue(settings.get("epochs"))
         self.shuffleCheck.setChecked(settings.get("shuffle"))
+        self.stepSpin.setValue(settings.get("step_ms"))
         self.storageCombo.setCurrentIndex(
             max(0, self.storageCombo.findData(settings.get("storage")))
         )
@@ -369,6 +382,7 @@ class ControlsPanel(QWidget):
         settings.set("resize", self.resizeSpin.value())
         settings.set("epochs", self.epochsSpin.value())
         settings.set("shuffle", self.shuffleCheck.isChecked())
+        settings.set("step_ms", self.stepSpin.value())
         settings.set("storage", self.storageCombo.currentData())
         self.memoryOptions.save(settings)
 

@@ -298,9 +298,11 @@ class MainWindow(QMainWindow):
                     f" Peak: predicted {format_bytes(budget['predicted_peak'])}, "
                     f"measured {format_bytes(budget['measured_peak'])} (Σ PSS)."
                 )
+            verdict = (summary or {}).get("verdict") or ""
             self.status.show_message(
                 f"Done: {event.batches:,} batches, {event.samples:,} "
                 f"samples in {event.t:.1f} s ({rate:,.0f} samples/s overall).{measured}"
+                + (f" {verdict[0].upper()}{verdict[1:]}." if verdict else "")
             )
 
     def _on_run_ended(self) -> None:

@@ -34,6 +34,7 @@ DEFAULTS: dict[str, Any] = {
     "pin_memory": False,
     "index": "numpy",
     "meta_bytes": 0,
+    "step_ms": 0,
 }
 
 
