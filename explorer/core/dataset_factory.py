@@ -176,9 +176,6 @@ class _RandomPaths:
             raise IndexError(i)
         return f"random/{i:08d}"
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
-        return (f"random/{i:08d}" for i in range(self.n))
-
     def fixed_width_bytes(self, width: int) -> np.ndarray:
         """All names as an (n, max(width, len)) uint8 table, padded with "_"."""
         digits = max(8, len(str(self.n - 1)))

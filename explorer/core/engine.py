@@ -90,6 +90,7 @@ def run(config: RunConfig, emit: Emit, stop: threading.Event | None = None) -> R
             predict(config, built, read_system_memory(cgroup_limit()), now(), config.memory_budget)
         )
         extra: dict[str, Any] = {}
+        start_up_uss = None  # each worker's USS at the end of its start-up
         if config.workers:
             start_up_uss = context.Array("q", config.workers, lock=False)
             extra = {
@@ -109,7 +110,7 @@ def run(config: RunConfig, emit: Emit, stop: threading.Event | None = None) -> R
                 pin_memory=config.pin_memory,
                 **extra,
             )
-        start_up = extra.get("worker_init_fn")
+
         status = _iterate(
             config,
             loader,
@@ -119,7 +120,7 @@ def run(config: RunConfig, emit: Emit, stop: threading.Event | None = None) -> R
             now,
             counts,
             sampler,
-            start_up.args[0] if start_up else None,
+            start_up_uss,
         )
         finished = RunFinished(now(), status, "", counts.batches, counts.samples)
     except Cancelled as exc:

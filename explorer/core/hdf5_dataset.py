@@ -7,16 +7,12 @@ inherited by forked workers is a classic source of corrupt reads and crashes.
 
 from __future__ import annotations
 
-import os
-import time
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from torch.utils.data import Dataset
 
 from .errors import ConfigError
-from .samples import hwc_to_chw, make_sample, read_label
+from .image_datasets import CachedImageDataset
 
 INSTALL_HINT = "the hdf5 mode needs h5py: pip install 'dataloader-explorer[hdf5]' (or h5py)"
 
@@ -29,39 +25,11 @@ def require_h5py() -> Any:
     return h5py
 
 
-class HDF5ImageDataset(Dataset):
-    def __init__(self, h5_file: str, paths: Sequence[str], labels: Sequence[int], size: int):
-        self.h5_file = h5_file
-        self.paths = list(paths)
-        self.labels = np.asarray(labels, dtype=np.int64)
-        self.size = size
-        self.index = None  # a MetadataIndex, set by the factory
-        self._file: Any = None
-        self._pid: int | None = None
+class HDF5ImageDataset(CachedImageDataset):
+    """The hdf5 mode: the cache is an HDF5 file, opened by h5py in each process that reads."""
 
-    def __len__(self) -> int:
-        return len(self.paths)
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
-        state["_file"] = state["_pid"] = None  # never hand an open handle to another process
-        return state
-
-    def _images(self) -> Any:
-        if self._file is None or self._pid != os.getpid():
-            self._file = require_h5py().File(self.h5_file, "r")
-            self._pid = os.getpid()
-        return self._file["images"]
-
-    def __getitem__(self, index: int) -> dict[str, Any]:
-        t0 = time.monotonic()
-        pixels = np.asarray(self._images()[index])
-        return make_sample(
-            hwc_to_chw(pixels), index, read_label(self, index), "", t0, time.monotonic() - t0
-        )
-
-    def path(self, index: int) -> str | None:
-        return self.paths[index]
+    def _open(self) -> Any:
+        return require_h5py().File(self.cache_file, "r")["images"]
 
 
 class HDF5Writer:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -162,11 +163,11 @@ class EagerImageDataset(Dataset):
         return self.paths[index]
 
 
-class MemmapImageDataset(Dataset):
-    """Reads samples from a uint8 cache file of shape (N, S, S, 3) through ``numpy.memmap``.
+class CachedImageDataset(Dataset):
+    """Samples pre-decoded to S×S×3 in one cache file, read one item per ``__getitem__``.
 
-    The map is opened on first use in each process, so the dataset pickles cheaply to spawned
-    workers and every worker lets the OS page in only what it reads.
+    The file is opened on first use in each process (``_open``), never handed over to another:
+    the dataset pickles cheaply to spawned workers, and forked workers open their own.
     """
 
     def __init__(self, cache_file: str, paths: Sequence[str], labels: Sequence[int], size: int):
@@ -175,32 +176,41 @@ class MemmapImageDataset(Dataset):
         self.labels = np.asarray(labels, dtype=np.int64)
         self.size = size
         self.index = None  # a MetadataIndex, set by the factory
-        self._map: np.memmap | None = None
+        self._images: Any = None
+        self._pid: int | None = None
+
+    def _open(self) -> Any:  # pragma: no cover - overridden
+        """An array-like of shape (N, S, S, 3) over the cache file."""
+        raise NotImplementedError
 
     def __len__(self) -> int:
         return len(self.paths)
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
-        state["_map"] = None
+        state["_images"] = state["_pid"] = None
         return state
 
     def __getitem__(self, index: int) -> dict[str, Any]:
         t0 = time.monotonic()
-        if self._map is None:
-            self._map = np.memmap(
-                self.cache_file,
-                dtype=np.uint8,
-                mode="r",
-                shape=(len(self), self.size, self.size, 3),
-            )
-        pixels = np.array(self._map[index])
+        if self._images is None or self._pid != os.getpid():
+            self._images, self._pid = self._open(), os.getpid()
+        pixels = np.array(self._images[index])
         return make_sample(
             hwc_to_chw(pixels), index, read_label(self, index), "", t0, time.monotonic() - t0
         )
 
     def path(self, index: int) -> str | None:
         return self.paths[index]
+
+
+class MemmapImageDataset(CachedImageDataset):
+    """The memmap mode: the cache read through ``numpy.memmap``; every worker lets the OS page
+    in only what it reads, and all of them share those pages."""
+
+    def _open(self) -> np.memmap:
+        shape = (len(self), self.size, self.size, 3)
+        return np.memmap(self.cache_file, dtype=np.uint8, mode="r", shape=shape)
 
 
 def _header_size(path: str) -> tuple[int, int]:
