@@ -18,6 +18,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QApplication,
+    QFileDialog,
     QMainWindow,
     QMessageBox,
     QScrollArea,
@@ -46,8 +47,10 @@ from .batch_preview import BatchPreview
 from .controls_panel import ControlsPanel
 from .dataset_panel import DatasetPanel
 from .engine_worker import EngineWorker
+from .exports import export_chart, export_memory_csv
 from .memory_chart import MemoryChart
 from .palette import THEMES
+from .presentation import Presentation
 from .presets import SAMPLE, Preset
 from .run_controller import RunController
 from .run_stats import RunStats
@@ -372,10 +375,44 @@ class MainWindow(QMainWindow):
             view_menu.addAction(action)
             self._theme_actions.append(action)
 
+        self.presentation = Presentation(self, self.settings, view_menu)
+        export_png = QAction("Export chart as &PNG…", self)
+        export_png.triggered.connect(self._export_chart_dialog)
+        export_csv = QAction("Export memory data as &CSV…", self)
+        export_csv.triggered.connect(self._export_csv_dialog)
+        file_menu.insertActions(quit_action, [export_png, export_csv])
+
         help_menu = self.menuBar().addMenu("&Help")
         about = QAction("&About", self)
         about.triggered.connect(self._about)
         help_menu.addAction(about)
+
+    def export_chart(self, path: str) -> None:
+        export_chart(self.chart.plot, path)
+
+    def export_csv(self, path: str) -> bool:
+        if self._worker is None:
+            return False
+        export_memory_csv(self._worker.recorder, path)
+        return True
+
+    def _export_chart_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export the memory chart", "memory.png", "PNG (*.png)"
+        )
+        if path:
+            self.export_chart(path)
+            self.status.show_message(f"Chart saved to {path}")
+
+    def _export_csv_dialog(self) -> None:
+        if self._worker is None:
+            self.status.show_message("Run something first: there is no memory data yet.")
+            return
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export memory rows", "memory.csv", "CSV (*.csv)"
+        )
+        if path and self.export_csv(path):
+            self.status.show_message(f"Memory rows of the last run saved to {path}")
 
     def _about(self) -> None:
         QMessageBox.about(

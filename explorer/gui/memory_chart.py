@@ -45,7 +45,9 @@ class MemoryChart(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.theme: Theme = DARK
-        self.metric = "rss"
+        # Not "metric": that is a virtual method of QPaintDevice, and Qt calls it (font
+        # changes do): shadowing it with a string crashes the process.
+        self.metric_key = "rss"
         self.follow_s = 0.0
         self._series: dict[str, _RoleSeries] = {}
         self._totals = {"rss": SeriesBuffer(2), "pss": SeriesBuffer(2)}
@@ -239,6 +241,7 @@ class MemoryChart(QWidget):
             },
         )
         line.minor = minor
+        line.label.setFont(self._marker_font())
         self.plot.addItem(line, ignoreBounds=True)
         self._markers.append(line)
         self._t_max = max(self._t_max, t)
@@ -255,10 +258,10 @@ class MemoryChart(QWidget):
         if not self._dirty:
             return
         self._dirty = False
-        col = COLUMN[self.metric]
+        col = COLUMN[self.metric_key]
         for series in self._series.values():
             data = series.buffer.view()
-            if self.metric == "rss":
+            if self.metric_key == "rss":
                 series.curve.setData(data[:, 0], data[:, col], connect="finite")
             else:
                 keep = np.isfinite(data[:, col]) | (data[:, 4] > 0)
@@ -278,6 +281,25 @@ class MemoryChart(QWidget):
         else:
             item.enableAutoRange()
 
+    def set_font_scale(self, scale: float) -> None:
+        """Axis text and marker captions grow with the window's text (presentation mode)."""
+        self.font_scale = scale
+        font = self.font()
+        font.setPointSizeF(max(6.0, 9.0 * scale))
+        item = self.plot.getPlotItem()
+        for axis in ("left", "bottom"):
+            item.getAxis(axis).setStyle(tickFont=font)
+            item.getAxis(axis).label.setFont(font)
+        for line in self._markers:
+            line.label.setFont(self._marker_font())
+        self._dirty = True
+
+    def _marker_font(self):  # type: ignore[no-untyped-def]
+        font = self.font()
+        font.setPointSizeF(max(7.0, 10.0 * getattr(self, "font_scale", 1.0)))
+        font.setBold(True)
+        return font
+
     def _declutter_markers(self) -> None:
         """Caption a marker only where it has room: a label closer than ~7% of the visible time
         span to the last captioned one is hidden (its line stays)."""
@@ -286,7 +308,7 @@ class MemoryChart(QWidget):
         lo, hi = self.plot.getPlotItem().viewRange()[0]
         if self.follow_s <= 0:
             lo, hi = 0.0, max(self._t_max, 1e-6)
-        min_gap = 0.07 * max(hi - lo, 1e-6)
+        min_gap = 0.07 * getattr(self, "font_scale", 1.0) * max(hi - lo, 1e-6)
         shown: list[float] = []
         for minor in (False, True):  # major captions first, minor ones where room is left
             for line in self._markers:
@@ -363,7 +385,7 @@ class MemoryChart(QWidget):
         )
 
     def _on_metric(self) -> None:
-        self.metric = self.metricCombo.currentData()
+        self.metric_key = self.metricCombo.currentData()
         self._dirty = True
         self.redraw()
 

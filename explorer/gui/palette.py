@@ -58,7 +58,19 @@ LIGHT = Theme(
     "#cf222e",
     "#9a6700",
 )
-THEMES = {"dark": DARK, "light": LIGHT}
+HIGH_CONTRAST = Theme(
+    "high-contrast",
+    "#000000",
+    "#ffffff",
+    "#000000",
+    "#d0d0d0",
+    "#ffffff",
+    "#c0c0c0",
+    "#ffd400",
+    "#ff5050",
+    "#00e5ff",
+)
+THEMES = {"dark": DARK, "light": LIGHT, "high-contrast": HIGH_CONTRAST}
 
 
 def role_color(role: str, theme: Theme) -> str:

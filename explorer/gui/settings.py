@@ -35,6 +35,7 @@ DEFAULTS: dict[str, Any] = {
     "index": "numpy",
     "meta_bytes": 0,
     "step_ms": 0,
+    "font_scale": 1.0,
 }
 
 
