@@ -68,3 +68,24 @@ def test_the_chart_survives_font_and_style_changes(qtbot, window):
     QApplication.instance().setStyle("Fusion")
     qtbot.wait(10)
     assert window.chart.font().pointSizeF() == 17
+
+
+def test_throughput_chart_follows_the_run_with_epoch_lines(qtbot, window):
+    window.controls.randomSpecEdit.setText("20000:3x16x16")
+    window.controls.workersSpin.setValue(0)
+    window.controls.epochsSpin.setValue(2)
+    window.controls.stepSpin.setValue(1)  # about a second an epoch
+    assert window.start_run()
+    qtbot.waitUntil(lambda: not window.runs.is_running(), timeout=60000)
+    chart = window.throughput
+    assert chart.point_count() >= 3
+    _x, y = chart.curve.getData()
+    assert (y >= 0).all() and y.max() > 0
+    assert [line.label.format for line in chart._epochs] == ["epoch 1", "epoch 2"]
+
+
+def test_controls_column_widens_with_bigger_text(window):
+    before = window.controlsScroll.minimumWidth()
+    window.presentation.set_scale(1.8)
+    assert window.controlsScroll.minimumWidth() > before * 1.3
+    window.presentation.set_scale(1.0)

@@ -58,6 +58,7 @@ from .runs_table import RunsTable
 from .settings import AppSettings
 from .status_panel import StatusPanel
 from .theme import app_icon, apply_theme
+from .throughput_chart import ThroughputChart
 
 log = logging.getLogger(__name__)
 
@@ -88,9 +89,14 @@ class MainWindow(QMainWindow):
         controls_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         controls_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         controls_scroll.setMinimumWidth(self.controls.sizeHint().width() + 16)
+        self.controlsScroll = controls_scroll
         middle = QSplitter(Qt.Orientation.Vertical, objectName="chartSplitter")
+        self.throughput = ThroughputChart()
+        self.bottomTabs = QTabWidget(objectName="bottomTabs")
+        self.bottomTabs.addTab(self.runsTable, "Runs")
+        self.bottomTabs.addTab(self.throughput, "Throughput")
         middle.addWidget(self.chart)
-        middle.addWidget(self.runsTable)
+        middle.addWidget(self.bottomTabs)
         middle.setStretchFactor(0, 4)
         middle.setStretchFactor(1, 1)
         middle.setSizes([640, 140])
@@ -139,6 +145,7 @@ class MainWindow(QMainWindow):
         if config.folder:
             self.controls.set_recent(self.settings.add_recent_folder(config.folder))
         self.chart.clear()
+        self.throughput.clear()
         self.batchPreview.clear()
         self.status.reset()
         self.status.show_message(
@@ -183,6 +190,7 @@ class MainWindow(QMainWindow):
         for panel in (self.controls, self.chart, self.status):
             panel.theme = theme
         self.chart.set_theme(theme)
+        self.throughput.set_theme(theme)
         self.settings.set("theme", theme.name)
         for action in self._theme_actions:
             action.setChecked(action.data() == theme.name)
@@ -246,9 +254,11 @@ class MainWindow(QMainWindow):
 
     def _on_epoch(self, event: EpochStarted) -> None:
         self.chart.add_marker(event.t, f"epoch {event.epoch + 1}")
+        self.throughput.add_epoch(event.t, event.epoch)
 
     def _on_stats(self, stats: RunStats) -> None:
         self.status.show_stats(stats)
+        self.throughput.add_stats(stats)
 
     def _on_preview(self, event: BatchDone) -> None:
         self.batchPreview.show_batch(event)

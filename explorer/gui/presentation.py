@@ -44,6 +44,9 @@ class Presentation:
         font = QFont(self.window.font())
         font.setPointSizeF(self.base_point_size * self.scale)
         self.window.setFont(font)  # every child inherits it
+        scroll = getattr(self.window, "controlsScroll", None)
+        if scroll is not None:  # the controls column grows with its text
+            scroll.setMinimumWidth(scroll.widget().sizeHint().width() + 16)
         chart = getattr(self.window, "chart", None)
         if chart is not None:  # the chart's axes and captions are drawn, not widgets
             chart.set_font_scale(self.scale)
