@@ -283,3 +283,22 @@ def test_dropping_a_folder_chooses_it(window, tmp_path):
     window.dropEvent(event)
     assert window.controls.source() == "folder"
     assert window.controls.folderEdit.text() == str(tmp_path)
+
+
+def test_garbage_is_collected_on_the_gui_thread_only(qtbot, window):
+    import gc
+    import threading
+
+    from explorer.gui.gc_on_gui_thread import GuiThreadGarbageCollector
+
+    assert not gc.isenabled()
+    seen = []
+    gc.callbacks.append(lambda phase, info: seen.append(threading.current_thread().name))
+    try:
+        qtbot.waitUntil(lambda: len(seen) >= 2, timeout=3000)
+    finally:
+        gc.callbacks.pop()
+    assert set(seen) == {threading.main_thread().name}
+    from PySide6.QtWidgets import QApplication
+
+    assert len(QApplication.instance().findChildren(GuiThreadGarbageCollector)) == 1

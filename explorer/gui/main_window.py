@@ -48,6 +48,7 @@ from .controls_panel import ControlsPanel
 from .dataset_panel import DatasetPanel
 from .engine_worker import EngineWorker
 from .exports import export_chart, export_memory_csv
+from .gc_on_gui_thread import install_gui_thread_gc
 from .memory_chart import MemoryChart
 from .palette import THEMES
 from .presentation import Presentation
@@ -66,6 +67,7 @@ log = logging.getLogger(__name__)
 class MainWindow(QMainWindow):
     def __init__(self, settings: AppSettings | None = None) -> None:
         super().__init__()
+        install_gui_thread_gc()  # Qt objects must never be freed on the engine's thread
         self.setObjectName("mainWindow")
         self.setWindowTitle("DataLoader Explorer")
         self.setWindowIcon(app_icon())
