@@ -9,7 +9,6 @@ run, 2 bad arguments, 130 interrupted (the report is still written).
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import signal
 import sys
@@ -40,7 +39,7 @@ def _random_spec(text: str) -> str:
     return text
 
 
-def _positive_int(text: str) -> int:
+def _whole_number(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
@@ -112,30 +111,30 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--meta-bytes",
-        type=_positive_int,
+        type=_whole_number,
         default=0,
         metavar="N",
         help="pad each record's path to N bytes, to make the metadata's cost visible",
     )
-    p.add_argument("--batch-size", type=_positive_int, default=64, metavar="B")
+    p.add_argument("--batch-size", type=_whole_number, default=64, metavar="B")
     p.add_argument(
         "--workers",
-        type=_positive_int,
+        type=_whole_number,
         default=0,
         metavar="W",
         help="DataLoader num_workers (0 loads in the main process)",
     )
-    p.add_argument("--epochs", type=_positive_int, default=1, metavar="E")
+    p.add_argument("--epochs", type=_whole_number, default=1, metavar="E")
     p.add_argument(
         "--max-batches",
-        type=_positive_int,
+        type=_whole_number,
         default=None,
         metavar="K",
         help="stop after K batches in all",
     )
     p.add_argument(
         "--resize",
-        type=_positive_int,
+        type=_whole_number,
         default=224,
         metavar="S",
         help="images leave __getitem__ as S×S (default 224)",
@@ -154,7 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--prefetch-factor",
-        type=_positive_int,
+        type=_whole_number,
         default=None,
         metavar="N",
         help="batches each worker prepares ahead (default 2): more speed, more memory",
@@ -204,7 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--max-pixels",
-        type=_positive_int,
+        type=_whole_number,
         default=None,
         metavar="N",
         help="refuse images declaring more pixels than this, before decoding "
@@ -312,7 +311,9 @@ def run_headless(args: argparse.Namespace, parser: argparse.ArgumentParser) -> i
         if args.report:
             Path(args.report).write_text(json.dumps(out, indent=1))
         if args.csv:
-            write_memory_csv(args.csv, reports)
+            from .core.report import write_memory_csv
+
+            write_memory_csv(args.csv, [r["memory"] for r in reports])
     except OSError as exc:
         print(f"dataloader-explorer: error: cannot write the report: {exc}", file=sys.stderr)
         return EXIT_FAILED
@@ -435,18 +436,6 @@ def _run_config_file(args: argparse.Namespace) -> int:
     if args.report:
         Path(args.report).write_text(json.dumps(report, indent=1))
     return EXIT_OK if report["summary"]["status"] != "failed" else EXIT_FAILED
-
-
-def write_memory_csv(path: str, reports: list[dict[str, Any]]) -> None:
-    from .core.report import MEMORY_FIELDS
-
-    with open(path, "w", newline="") as f:
-        fields = ("run", *MEMORY_FIELDS) if len(reports) > 1 else MEMORY_FIELDS
-        writer = csv.DictWriter(f, fieldnames=fields)
-        writer.writeheader()
-        for n, report in enumerate(reports):
-            for row in report["memory"]:
-                writer.writerow({**row, "run": n} if len(reports) > 1 else row)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

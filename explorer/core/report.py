@@ -247,10 +247,7 @@ class RunRecorder:
     def write_csv(self, path: str | Path) -> None:
         with self._lock:
             rows = list(self.memory)
-        with open(path, "w", newline="") as f:
-            writer = csv.DictWriter(f, fieldnames=MEMORY_FIELDS)
-            writer.writeheader()
-            writer.writerows(rows)
+        write_memory_csv(path, [rows])
 
 
 def memory_peaks(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -290,3 +287,14 @@ def uss_growth(
     for pid, (_t, role, uss0) in baselines.items():
         growth[role] = max(growth.get(role, 0), peak[pid] - uss0)
     return growth
+
+
+def write_memory_csv(path: str | Path, runs: list[list[dict[str, Any]]]) -> None:
+    """Memory rows as CSV; with several runs, a ``run`` column (0, 1, ...) tells them apart."""
+    several = len(runs) > 1
+    fields = ("run", *MEMORY_FIELDS) if several else MEMORY_FIELDS
+    with open(path, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=fields)
+        writer.writeheader()
+        for n, rows in enumerate(runs):
+            writer.writerows([{**row, "run": n} for row in rows] if several else rows)

@@ -59,6 +59,7 @@ class EngineWorker(QObject):
         self._last_t = 0.0
         #: The run's figures for the runs table (counts, not one row per batch).
         self.recorder = RunRecorder(keep_batches=False)
+        self.summary: dict | None = None  # the recorder's summary, once the run has finished
 
     def request_stop(self) -> None:
         """Thread-safe: the engine checks this flag between batches."""
@@ -89,6 +90,8 @@ class EngineWorker(QObject):
             self.budget.emit(event)
         elif isinstance(event, RunFinished):
             self._send_stats(event.t)
+            # Computed here, off the GUI thread: it walks every memory row of the run.
+            self.summary = self.recorder.summary()
             self.finished.emit(event)
 
     def _on_batch(self, event: BatchDone) -> None:

@@ -47,7 +47,7 @@ from .batch_preview import BatchPreview
 from .controls_panel import ControlsPanel
 from .dataset_panel import DatasetPanel
 from .engine_worker import EngineWorker
-from .exports import export_chart, export_memory_csv
+from .exports import export_chart
 from .gc_on_gui_thread import install_gui_thread_gc
 from .memory_chart import MemoryChart
 from .palette import THEMES
@@ -288,7 +288,7 @@ class MainWindow(QMainWindow):
         self.last_finished = event
         summary = None
         if self._worker is not None:
-            summary = self._worker.recorder.summary()
+            summary = self._worker.summary
             self.runsTable.add_run(self._worker.recorder.config, summary)
         if self._worker is not None and self._worker.recorder.failed_samples:
             failed = self._worker.recorder.failed_samples
@@ -405,7 +405,7 @@ class MainWindow(QMainWindow):
     def export_csv(self, path: str) -> bool:
         if self._worker is None:
             return False
-        export_memory_csv(self._worker.recorder, path)
+        self._worker.recorder.write_csv(path)
         return True
 
     def _export_chart_dialog(self) -> None:

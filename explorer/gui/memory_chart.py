@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLa
 from ..core.events import MemorySweep, ProcessesChanged
 from ..core.units import format_bytes
 from .palette import DARK, Theme, role_color
+from .plot_style import style_plot
 from .series_buffer import SeriesBuffer
 
 MiB = 1024.0 * 1024.0
@@ -325,11 +326,7 @@ class MemoryChart(QWidget):
 
     def set_theme(self, theme: Theme) -> None:
         self.theme = theme
-        self.plot.setBackground(theme.background)
-        item = self.plot.getPlotItem()
-        for axis in ("left", "bottom"):
-            item.getAxis(axis).setPen(theme.muted)
-            item.getAxis(axis).setTextPen(theme.foreground)
+        style_plot(self.plot, theme)
         for series in self._series.values():
             series.curve.setPen(pg.mkPen(role_color(series.role, theme), width=2))
         self._total_curves["rss"].setPen(pg.mkPen(theme.muted, width=2, style=Qt.PenStyle.DotLine))

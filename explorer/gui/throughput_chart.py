@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from .palette import DARK, Theme
+from .plot_style import style_plot
 from .run_stats import RunStats
 from .series_buffer import SeriesBuffer
 
@@ -62,9 +63,5 @@ class ThroughputChart(QWidget):
 
     def set_theme(self, theme: Theme) -> None:
         self.theme = theme
-        self.plot.setBackground(theme.background)
-        item = self.plot.getPlotItem()
-        for axis in ("left", "bottom"):
-            item.getAxis(axis).setPen(theme.muted)
-            item.getAxis(axis).setTextPen(theme.foreground)
+        style_plot(self.plot, theme)
         self.curve.setPen(pg.mkPen(theme.accent, width=2))
