@@ -214,6 +214,18 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="run an eager load even when it is predicted not to fit in memory",
     )
+    p.add_argument(
+        "--record",
+        metavar="FILE",
+        help="record the run (every event: memory, batches with thumbnails, timings) to FILE; "
+        "in the window, each run's recording is saved there",
+    )
+    p.add_argument(
+        "--open",
+        metavar="FILE",
+        dest="open_recording",
+        help="open a recording in the window to replay it (with --headless: report on it)",
+    )
     p.add_argument("--report", metavar="FILE.json", help="write the JSON report here")
     p.add_argument("--csv", metavar="FILE.csv", help="write the memory rows as CSV here")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
@@ -248,7 +260,8 @@ def config_from_args(args: argparse.Namespace, **overrides: Any) -> Any:
         "max_pixels": args.max_pixels,
         "decode_timeout": args.decode_timeout,
         "step_ms": args.step_ms,
-        "preview_interval": 0.0,
+        # Headless runs make thumbnails only for a recording: nobody else would see them.
+        "preview_interval": 0.25 if getattr(args, "record", None) else 0.0,
     }
     unknown = set(overrides) - set(options)
     if unknown:
@@ -264,12 +277,16 @@ def run_headless(args: argparse.Namespace, parser: argparse.ArgumentParser) -> i
 
     if args.config_json:
         return _run_config_file(args)
+    if args.open_recording:
+        return _report_recording(args, parser)
     if args.folder is None and args.random is None:
         args.folder = args.path
     if args.folder is None and args.random is None:
         parser.error("--folder/--random: give a folder or a random spec to run headless")
     if args.scan_only:
         return run_scan(args, parser)
+    if args.record and args.compare:
+        parser.error("--record: records one run; it cannot be used with --compare")
     option_sets = args.compare or [{}]
     try:
         configs = [config_from_args(args, **o).validate() for o in option_sets]
@@ -381,9 +398,12 @@ def _run_one(config: Any, args: argparse.Namespace, stop: threading.Event) -> di
 
     recorder = RunRecorder()
     printer = ProgressPrinter(sys.stderr, enabled=not args.no_progress)
+    writer = _recording_writer(args.record) if getattr(args, "record", None) else None
 
     def emit(event: object) -> None:
         recorder(event)
+        if writer is not None:
+            writer(event)
         printer(event)
         if isinstance(event, MemoryBudget):
             for warning in event.warnings:
@@ -391,10 +411,63 @@ def _run_one(config: Any, args: argparse.Namespace, stop: threading.Event) -> di
 
     finished = engine.run(config, emit, stop)
     printer.close()
+    if writer is not None:
+        writer.close()
+        if writer.error:
+            print(f"warning: the recording is incomplete: {writer.error}", file=sys.stderr)
+        else:
+            print(f"recorded {writer.events:,} events to {writer.path}", file=sys.stderr)
     report = recorder.report()
     if finished.ok:
         print(printer.summary(report["summary"]), file=sys.stderr)
     return report
+
+
+def _recording_writer(path: str) -> Any:
+    from .core.recording import RecordingWriter
+
+    try:
+        return RecordingWriter(path)
+    except OSError as exc:
+        print(
+            f"dataloader-explorer: error: --record: cannot write {path}: {exc.strerror or exc}",
+            file=sys.stderr,
+        )
+        raise SystemExit(EXIT_USAGE) from None
+
+
+def _report_recording(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    """``--headless --open FILE``: the report of a recorded run, as if it had just run."""
+    from .core.recording import RecordingError, load_recording
+    from .core.report import RunRecorder
+
+    try:
+        recording = load_recording(args.open_recording)
+    except RecordingError as exc:
+        parser.error(f"--open: {exc}")
+    recorder = RunRecorder()
+    for event in recording.events:
+        recorder(event)
+    report = recorder.report()
+    report["recording"] = {
+        "path": recording.path,
+        "events": len(recording.events),
+        "created": recording.created,
+        "thumbnails": recording.thumbnails,
+    }
+    print(
+        f"{recording.path}: {len(recording.events):,} events over {recording.duration:.1f} s, "
+        f"{report['summary'].get('batches', 0):,} batches, status "
+        f"{report['summary'].get('status')}",
+        file=sys.stderr,
+    )
+    if args.report:
+        try:
+            Path(args.report).write_text(json.dumps(report, indent=1))
+        except OSError as exc:
+            print(f"dataloader-explorer: error: cannot write the report: {exc}", file=sys.stderr)
+            return EXIT_FAILED
+    return EXIT_OK
 
 
 def _run_in_subprocess(config: Any, args: argparse.Namespace) -> dict[str, Any]:

@@ -50,6 +50,10 @@ def test_chart_exports_png_and_memory_csv(qtbot, window, tmp_path):
     window.export_chart(str(tmp_path / "chart.png"))
     with Image.open(tmp_path / "chart.png") as im:
         assert im.width >= 800
+    window.export_chart(str(tmp_path / "chart.svg"))
+    svg = (tmp_path / "chart.svg").read_text()
+    assert svg.lstrip().startswith("<?xml") and "<svg" in svg
+    assert svg.count("<path") + svg.count("<polyline") >= 3  # axes and curves, as vectors
     assert window.export_csv(str(tmp_path / "memory.csv"))
     rows = list(csv.DictReader((tmp_path / "memory.csv").open()))
     assert rows and {"main", "worker-0"} <= {r["role"] for r in rows}

@@ -57,9 +57,11 @@ def run_gui(args: argparse.Namespace) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setWindowIcon(app_icon())
     install_error_hooks()
-    window = MainWindow()
+    window = MainWindow(record_to=getattr(args, "record", None))
     folder = args.folder or args.path
-    if folder:
+    if getattr(args, "open_recording", None):
+        window.open_recording(args.open_recording)
+    elif folder:
         if Path(folder).expanduser().is_dir():
             window.open_folder(str(Path(folder).expanduser()))
         else:

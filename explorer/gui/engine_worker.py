@@ -1,65 +1,26 @@
-"""The QObject that runs the core engine on a QThread and re-emits what it produces as
-signals carrying plain data.
-
-Batches can arrive thousands of times a second; they are never forwarded one by one. The
-worker folds them into a RunStats snapshot sent at most every ``STATS_INTERVAL_S`` seconds,
-and forwards only the (already throttled) previews. Memory sweeps come ~10 times a second.
-"""
+"""The QObject that runs the core engine on a QThread; its EventRelay base turns what the
+engine produces into signals carrying plain data. Each run is also recorded to a file (on a
+thread of its own) when ``record_to`` is given."""
 
 from __future__ import annotations
 
 import threading
-import time
+from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import Slot
 
 from ..core import engine
 from ..core.config import RunConfig
-from ..core.events import (
-    BatchDone,
-    DatasetProgress,
-    DatasetReady,
-    EpochStarted,
-    MemoryBudget,
-    MemorySweep,
-    ProcessesChanged,
-    RunFinished,
-    RunStarted,
-)
-from ..core.report import RunRecorder
-from .run_stats import RateWindow, RunStats
-
-STATS_INTERVAL_S = 0.1
+from ..core.recording import RecordingWriter
+from .event_relay import EventRelay
 
 
-class EngineWorker(QObject):
-    runStarted = Signal(object)  # RunStarted
-    datasetProgress = Signal(object)  # DatasetProgress
-    datasetReady = Signal(object)  # DatasetReady
-    epochStarted = Signal(object)  # EpochStarted
-    stats = Signal(object)  # RunStats
-    preview = Signal(object)  # BatchDone with a preview
-    memorySweep = Signal(object)  # MemorySweep
-    processesChanged = Signal(object)  # ProcessesChanged
-    finished = Signal(object)  # RunFinished
-    budget = Signal(object)  # MemoryBudget
-
-    def __init__(self, config: RunConfig) -> None:
-        super().__init__()  # no parent: it is moved to its thread
-        self.config = config
+class EngineWorker(EventRelay):
+    def __init__(self, config: RunConfig, record_to: Path | None = None) -> None:
+        super().__init__(config)  # no parent: it is moved to its thread
         self._stop = threading.Event()
-        self._rates = RateWindow()
-        self._batches = 0
-        self._samples = 0
-        self._failed = 0
-        self._epoch = 0
-        self._in_epoch = 0
-        self._epoch_batches: int | None = None
-        self._last_stats = 0.0
-        self._last_t = 0.0
-        #: The run's figures for the runs table (counts, not one row per batch).
-        self.recorder = RunRecorder(keep_batches=False)
-        self.summary: dict | None = None  # the recorder's summary, once the run has finished
+        self.record_to = record_to
+        self.recording: RecordingWriter | None = None
 
     def request_stop(self) -> None:
         """Thread-safe: the engine checks this flag between batches."""
@@ -67,59 +28,21 @@ class EngineWorker(QObject):
 
     @Slot()
     def run(self) -> None:
-        engine.run(self.config, self._emit, self._stop)
+        emit = self.feed
+        if self.record_to is not None:
+            try:
+                self.recording = RecordingWriter(self.record_to)
+            except OSError:
+                self.recording = None  # the run matters more than its recording
+            else:
+                recording = self.recording
 
-    def _emit(self, event: object) -> None:  # called on the engine's and the sampler's threads
-        self.recorder(event)
-        if isinstance(event, BatchDone):
-            self._on_batch(event)
-        elif isinstance(event, MemorySweep):
-            self.memorySweep.emit(event)
-        elif isinstance(event, ProcessesChanged):
-            self.processesChanged.emit(event)
-        elif isinstance(event, DatasetProgress):
-            self.datasetProgress.emit(event)
-        elif isinstance(event, EpochStarted):
-            self._epoch, self._in_epoch, self._epoch_batches = event.epoch, 0, event.batches
-            self.epochStarted.emit(event)
-        elif isinstance(event, DatasetReady):
-            self.datasetReady.emit(event)
-        elif isinstance(event, RunStarted):
-            self.runStarted.emit(event)
-        elif isinstance(event, MemoryBudget):
-            self.budget.emit(event)
-        elif isinstance(event, RunFinished):
-            self._send_stats(event.t)
-            # Computed here, off the GUI thread: it walks every memory row of the run.
-            self.summary = self.recorder.summary()
-            self.finished.emit(event)
+                def emit(event: object) -> None:
+                    recording(event)
+                    self.feed(event)
 
-    def _on_batch(self, event: BatchDone) -> None:
-        self._batches += 1
-        self._in_epoch += 1
-        self._samples += event.samples
-        self._failed += len(event.failed)
-        self._last_t = event.t
-        if event.preview:
-            self.preview.emit(event)
-        now = time.monotonic()
-        if now - self._last_stats >= STATS_INTERVAL_S:
-            self._last_stats = now
-            self._send_stats(event.t)
-
-    def _send_stats(self, t: float) -> None:
-        sps, bps = self._rates.add(self._last_t or t, self._batches, self._samples)
-        self.stats.emit(
-            RunStats(
-                t=t,
-                batches=self._batches,
-                samples=self._samples,
-                epoch=self._epoch,
-                epochs=self.config.epochs,
-                batch_in_epoch=self._in_epoch,
-                epoch_batches=self._epoch_batches,
-                samples_per_s=sps,
-                batches_per_s=bps,
-                failed_samples=self._failed,
-            )
-        )
+        try:
+            engine.run(self.config, emit, self._stop)
+        finally:
+            if self.recording is not None:
+                self.recording.close()

@@ -39,6 +39,7 @@ from ..core.events import (
     ProcessesChanged,
     RunFinished,
 )
+from ..core.recording import SUFFIX
 from ..core.sample_images import ensure_sample_folder
 from ..core.scan import scan_folder
 from ..core.units import format_bytes
@@ -46,13 +47,14 @@ from .background import run_in_background
 from .batch_preview import BatchPreview
 from .controls_panel import ControlsPanel
 from .dataset_panel import DatasetPanel
-from .engine_worker import EngineWorker
+from .event_relay import EventRelay
 from .exports import export_chart
 from .gc_on_gui_thread import install_gui_thread_gc
 from .memory_chart import MemoryChart
 from .palette import THEMES
 from .presentation import Presentation
 from .presets import SAMPLE, Preset
+from .recordings import Recordings
 from .run_controller import RunController
 from .run_stats import RunStats
 from .runs_table import RunsTable
@@ -60,12 +62,13 @@ from .settings import AppSettings
 from .status_panel import StatusPanel
 from .theme import app_icon, apply_theme
 from .throughput_chart import ThroughputChart
+from .worker_timeline import WorkerTimeline
 
 log = logging.getLogger(__name__)
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, settings: AppSettings | None = None) -> None:
+    def __init__(self, settings: AppSettings | None = None, record_to: str | None = None) -> None:
         super().__init__()
         install_gui_thread_gc()  # Qt objects must never be freed on the engine's thread
         self.setObjectName("mainWindow")
@@ -80,10 +83,11 @@ class MainWindow(QMainWindow):
         self.batchPreview = BatchPreview()
         self.status = StatusPanel()
         self.runs = RunController(self)
+        self.recordings = Recordings(self, save_to=record_to)
 
         center = QSplitter(Qt.Orientation.Horizontal, objectName="mainSplitter")
         self.runsTable = RunsTable()
-        self._worker: EngineWorker | None = None
+        self._worker: EventRelay | None = None  # the live run's or the replay's
         self._queue: list[dict] = []  # a preset's runs still to go
         controls_scroll = QScrollArea(objectName="controlsScroll")
         controls_scroll.setWidget(self.controls)
@@ -96,6 +100,8 @@ class MainWindow(QMainWindow):
         self.throughput = ThroughputChart()
         self.bottomTabs = QTabWidget(objectName="bottomTabs")
         self.bottomTabs.addTab(self.runsTable, "Runs")
+        self.timeline = WorkerTimeline()
+        self.bottomTabs.addTab(self.timeline, "Timeline")
         self.bottomTabs.addTab(self.throughput, "Throughput")
         middle.addWidget(self.chart)
         middle.addWidget(self.bottomTabs)
@@ -118,6 +124,7 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(body)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(center, 1)
+        layout.addWidget(self.recordings.bar)
         layout.addWidget(self.status)
         self.setCentralWidget(body)
         self.resize(1500, 860)
@@ -131,6 +138,8 @@ class MainWindow(QMainWindow):
         self.status.cancelRequested.connect(self.stop_run)
         self.runs.workerCreated.connect(self._connect_worker)
         self.runs.runEnded.connect(self._on_run_ended)
+        self.recordings.relayCreated.connect(self._on_replay_relay)
+        self.recordings.message.connect(self.status.show_message)
         self._build_menus()
         self._restore()
 
@@ -146,17 +155,37 @@ class MainWindow(QMainWindow):
         self.controls.save(self.settings)
         if config.folder:
             self.controls.set_recent(self.settings.add_recent_folder(config.folder))
-        self.chart.clear()
-        self.throughput.clear()
-        self.batchPreview.clear()
-        self.status.reset()
+        self.recordings.close()
+        self._clear_views()
         self.status.show_message(
             f"Running: {config.source_label}, {config.mode}, "
             f"{config.workers} workers, batch {config.batch_size}"
         )
         self.controls.set_running(True)
         self.last_finished = None
-        return self.runs.start(config)
+        return self.runs.start(config, self.recordings.path_for_next_run())
+
+    def _clear_views(self) -> None:
+        self.chart.clear()
+        self.throughput.clear()
+        self.timeline.clear()
+        self.batchPreview.clear()
+        self.status.reset()
+
+    # ----------------------------------------------------------------- recordings
+    def open_recording(self, path: str) -> bool:
+        """Open a recording (loaded off the GUI thread) and show it from its start."""
+        if self.runs.is_running():
+            self.status.show_message("Stop the run before opening a recording.", error=True)
+            return False
+        self.status.show_message(f"Opening {path}…")
+        self.recordings.open(path, on_open=lambda: self.bottomTabs.setCurrentWidget(self.timeline))
+        return True
+
+    def _on_replay_relay(self, relay: EventRelay) -> None:
+        self._clear_views()
+        self.last_finished = None
+        self._connect_worker(relay)
 
     def stop_run(self) -> None:
         if self.runs.is_running():
@@ -193,13 +222,15 @@ class MainWindow(QMainWindow):
             panel.theme = theme
         self.chart.set_theme(theme)
         self.throughput.set_theme(theme)
+        self.timeline.set_theme(theme)
         self.settings.set("theme", theme.name)
         for action in self._theme_actions:
             action.setChecked(action.data() == theme.name)
 
     # ----------------------------------------------------------------- run signals
-    def _connect_worker(self, worker: EngineWorker) -> None:
+    def _connect_worker(self, worker: EventRelay) -> None:
         self._worker = worker
+        worker.timeline.connect(self.timeline.add_bars)
         worker.budget.connect(self._on_budget)
         worker.datasetProgress.connect(self._on_progress)
         worker.datasetReady.connect(self._on_dataset_ready)
@@ -321,6 +352,7 @@ class MainWindow(QMainWindow):
             )
 
     def _on_run_ended(self) -> None:
+        self.recordings.run_ended()
         self.controls.set_running(False)
         self.status.show_preparing(False)
         stopped = self.last_finished is not None and self.last_finished.status != "completed"
@@ -364,6 +396,13 @@ class MainWindow(QMainWindow):
         open_action = QAction("&Open folder…", self, shortcut=QKeySequence("Ctrl+O"))
         open_action.triggered.connect(lambda: self.open_folder())
         file_menu.addAction(open_action)
+        open_rec = QAction("Open &recording…", self, shortcut=QKeySequence("Ctrl+Shift+O"))
+        open_rec.triggered.connect(self._open_recording_dialog)
+        save_rec = QAction(
+            "&Save recording of the last run…", self, shortcut=QKeySequence.StandardKey.Save
+        )
+        save_rec.triggered.connect(self._save_recording_dialog)
+        file_menu.addActions([open_rec, save_rec])
         file_menu.addSeparator()
         quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
@@ -388,7 +427,7 @@ class MainWindow(QMainWindow):
             self._theme_actions.append(action)
 
         self.presentation = Presentation(self, self.settings, view_menu)
-        export_png = QAction("Export chart as &PNG…", self)
+        export_png = QAction("Export chart as &PNG or SVG…", self)
         export_png.triggered.connect(self._export_chart_dialog)
         export_csv = QAction("Export memory data as &CSV…", self)
         export_csv.triggered.connect(self._export_csv_dialog)
@@ -398,6 +437,20 @@ class MainWindow(QMainWindow):
         about = QAction("&About", self)
         about.triggered.connect(self._about)
         help_menu.addAction(about)
+
+    def _open_recording_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open a recording", "", f"Recordings (*{SUFFIX});;All files (*)"
+        )
+        if path:
+            self.open_recording(path)
+
+    def _save_recording_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save the last run's recording", f"run{SUFFIX}", f"Recordings (*{SUFFIX})"
+        )
+        if path:
+            self.recordings.save_last_run(path)
 
     def export_chart(self, path: str) -> None:
         export_chart(self.chart.plot, path)
@@ -410,7 +463,7 @@ class MainWindow(QMainWindow):
 
     def _export_chart_dialog(self) -> None:
         path, _ = QFileDialog.getSaveFileName(
-            self, "Export the memory chart", "memory.png", "PNG (*.png)"
+            self, "Export the memory chart", "memory.png", "PNG (*.png);;SVG (*.svg)"
         )
         if path:
             self.export_chart(path)
@@ -464,6 +517,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.runs.shutdown()
+        self.recordings.cleanup()
         self.controls.save(self.settings)
         self.settings.set("window_geometry", self.saveGeometry())
         self.settings.set("splitter_state", self.splitter.saveState())

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLa
 from ..core.events import MemorySweep, ProcessesChanged
 from ..core.units import format_bytes
 from .palette import DARK, Theme, role_color
-from .plot_style import style_plot
+from .plot_style import scale_axis_fonts, style_plot
 from .series_buffer import SeriesBuffer
 
 MiB = 1024.0 * 1024.0
@@ -285,12 +285,7 @@ class MemoryChart(QWidget):
     def set_font_scale(self, scale: float) -> None:
         """Axis text and marker captions grow with the window's text (presentation mode)."""
         self.font_scale = scale
-        font = self.font()
-        font.setPointSizeF(max(6.0, 9.0 * scale))
-        item = self.plot.getPlotItem()
-        for axis in ("left", "bottom"):
-            item.getAxis(axis).setStyle(tickFont=font)
-            item.getAxis(axis).label.setFont(font)
+        scale_axis_fonts(self.plot, scale)
         for line in self._markers:
             line.label.setFont(self._marker_font())
         self._dirty = True

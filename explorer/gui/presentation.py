@@ -47,7 +47,8 @@ class Presentation:
         scroll = getattr(self.window, "controlsScroll", None)
         if scroll is not None:  # the controls column grows with its text
             scroll.setMinimumWidth(scroll.widget().sizeHint().width() + 16)
-        chart = getattr(self.window, "chart", None)
-        if chart is not None:  # the chart's axes and captions are drawn, not widgets
-            chart.set_font_scale(self.scale)
+        for name in ("chart", "timeline", "throughput"):
+            chart = getattr(self.window, name, None)
+            if chart is not None:  # the charts' axes and captions are drawn, not widgets
+                chart.set_font_scale(self.scale)
         self.settings.set("font_scale", self.scale)

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from .palette import DARK, Theme
-from .plot_style import style_plot
+from .plot_style import scale_axis_fonts, style_plot
 from .run_stats import RunStats
 from .series_buffer import SeriesBuffer
 
@@ -60,6 +60,9 @@ class ThroughputChart(QWidget):
 
     def point_count(self) -> int:
         return len(self._buffer)
+
+    def set_font_scale(self, scale: float) -> None:
+        scale_axis_fonts(self.plot, scale)
 
     def set_theme(self, theme: Theme) -> None:
         self.theme = theme

@@ -1,0 +1,150 @@
+"""Record and replay, and the worker timeline (issue 6)."""
+
+import gzip
+import json
+import pickle
+
+import pytest
+from conftest import run_cli
+from PySide6.QtCore import QPointF, Qt
+
+from explorer.core.recording import RecordingError, load_recording
+
+
+def test_headless_record_loads_in_a_fresh_process(tmp_path):
+    rec, report = tmp_path / "run.dlxrec", tmp_path / "report.json"
+    code, _, err = run_cli(
+        "--headless", "--random", "600:3x32x32", "--batch-size", "16", "--workers", "2",
+        "--step-ms", "15", "--record", str(rec), "--report", str(report), "--no-progress",
+    )  # fmt: skip
+    assert code == 0, err
+    assert "recorded" in err
+    live = json.loads(report.read_text())
+    # A fresh interpreter that never ran anything reads it back: the same run.
+    code, _, err = run_cli("--headless", "--open", str(rec), "--report", str(tmp_path / "r.json"))
+    assert code == 0, err
+    replayed = json.loads((tmp_path / "r.json").read_text())
+    assert replayed["summary"]["batches"] == live["summary"]["batches"] == 38
+    assert len(replayed["memory"]) == len(live["memory"]) > 0
+    assert replayed["recording"]["thumbnails"] > 0  # recorded runs carry their previews
+    assert [b["fetch_start"] for b in replayed["batches"]] == [
+        b["fetch_start"] for b in live["batches"]
+    ]
+
+
+def test_a_file_that_is_not_a_recording_is_refused_in_words(tmp_path):
+    junk = tmp_path / "junk.dlxrec"
+    junk.write_bytes(b"hello")
+    with pytest.raises(RecordingError, match="not a DataLoader Explorer recording"):
+        load_recording(junk)
+    # A pickle that would run code is refused before anything runs.
+    evil = tmp_path / "evil.dlxrec"
+    header = {"format": "dataloader-explorer-recording", "version": 1}
+    evil.write_bytes(gzip.compress(pickle.dumps(header) + pickle.dumps(print)))
+    with pytest.raises(RecordingError, match="not an event"):
+        load_recording(evil)
+    code, _, err = run_cli("--headless", "--open", str(junk))
+    assert code == 2 and "--open" in err and "Traceback" not in err
+
+
+def test_a_recording_cut_short_still_loads(tmp_path):
+    rec = tmp_path / "run.dlxrec"
+    code, _, err = run_cli(
+        "--headless", "--random", "300:3x32x32", "--batch-size", "8", "--record", str(rec),
+        "--no-progress",
+    )  # fmt: skip
+    assert code == 0, err
+    whole = load_recording(rec)
+    raw = rec.read_bytes()
+    rec.write_bytes(raw[: len(raw) * 2 // 3])  # the program was killed mid-run
+    cut = load_recording(rec)
+    assert 0 < len(cut.events) < len(whole.events)
+    assert cut.finished is None
+
+
+def _run_and_wait(qtbot, window, timeout=60000):
+    assert window.start_run()
+    qtbot.waitUntil(lambda: not window.runs.is_running(), timeout=timeout)
+
+
+def test_replay_shows_what_the_live_run_showed(qtbot, window, tmp_path):
+    window.controls.randomSpecEdit.setText("1500:3x24x24")
+    window.controls.batchSizeSpin.setValue(16)
+    window.controls.workersSpin.setValue(2)
+    window.controls.stepSpin.setValue(4)
+    window.controls.epochsSpin.setValue(1)
+    _run_and_wait(qtbot, window)
+    live = dict(window._worker.counts)
+    assert live["batches"] == 94 and live["thumbnails"] > 0
+    assert window.timeline.bar_count() == 94
+    assert window.timeline.lane_names() == ["main loop waits", "worker 0", "worker 1"]
+    live_summary = window._worker.summary
+
+    path = tmp_path / "talk.dlxrec"
+    assert window.recordings.save_last_run(str(path))
+    assert window.open_recording(str(path))
+    qtbot.waitUntil(window.recordings.is_open, timeout=10000)
+    bar = window.recordings.bar
+    assert not bar.isHidden() and "talk.dlxrec" in bar.titleLabel.text()
+    assert window.timeline.bar_count() == 0  # the replay starts from the beginning
+    bar.speedCombo.setCurrentIndex(bar.speedCombo.findData(4.0))
+    qtbot.mouseClick(bar.playButton, Qt.MouseButton.LeftButton)
+    assert bar.playButton.text() == "Pause"
+    player = window.recordings.player
+    qtbot.waitUntil(player.at_end, timeout=30000)
+    replayed = window._worker.counts
+    assert replayed == live
+    assert window.timeline.bar_count() == 94
+    assert window.batchPreview.thumbnail_count() > 0
+    assert window._worker.summary["batches"] == live_summary["batches"]
+    assert window.status.statusThroughput.text()
+
+    # Scrubbing: back to the middle shows the run as it was then, then on to the end.
+    player.seek(player.duration / 2)
+    middle = window._worker.counts["batches"]
+    assert 0 < middle < 94
+    assert window.timeline.bar_count() == middle
+    player.seek(player.duration)
+    counts = window._worker.counts
+    assert (counts["batches"], counts["memory_rows"]) == (live["batches"], live["memory_rows"])
+    assert window.batchPreview.thumbnail_count() > 0  # the last preview, not every one
+
+    # A live run closes the replay.
+    _run_and_wait(qtbot, window)
+    assert not window.recordings.is_open() and bar.isHidden()
+
+
+def test_opening_a_bad_recording_says_why_and_keeps_the_window(qtbot, window, tmp_path):
+    junk = tmp_path / "junk.dlxrec"
+    junk.write_text("not a recording")
+    window.open_recording(str(junk))
+    qtbot.waitUntil(lambda: "Cannot open junk.dlxrec" in window.status.message.text(), timeout=5000)
+    assert not window.recordings.is_open()
+
+
+def test_timeline_names_the_batch_under_the_mouse(qtbot, window):
+    window.controls.randomSpecEdit.setText("400:3x16x16")
+    window.controls.batchSizeSpin.setValue(20)
+    window.controls.workersSpin.setValue(0)
+    window.controls.stepSpin.setValue(10)
+    window.controls.epochsSpin.setValue(1)
+    _run_and_wait(qtbot, window)
+    timeline = window.timeline
+    timeline._redraw()
+    assert timeline.lane_names() == ["main loop waits", "main process loads"]
+    bar = timeline._snapshot[5]
+    x = (bar.fetch_start + bar.fetch_end) / 2
+    assert timeline.describe_at(x, -1).startswith("batch 5 ")
+    assert "the main process" in timeline.describe_at(x, -1)
+    wait_x = (bar.wait_start + bar.wait_end) / 2
+    assert "batch 5 " in timeline.describe_at(wait_x, 0)
+    # Moving the mouse there shows it under the chart.
+    window.show()
+    window.bottomTabs.setCurrentWidget(timeline)
+    timeline.followCheck.setChecked(False)
+    vb = timeline.plot.getPlotItem().getViewBox()
+    vb.setXRange(bar.fetch_start - 0.01, bar.fetch_end + 0.01, padding=0)
+    qtbot.wait(50)
+    scene_pos = vb.mapViewToScene(QPointF(x, -1))
+    timeline._on_mouse_moved(scene_pos)
+    assert timeline.hoverLabel.text().startswith("Batch 5 ")
