@@ -39,6 +39,33 @@ def _random_spec(text: str) -> str:
     return text
 
 
+def _target(option: str) -> Any:
+    def parse(text: str) -> str:
+        from .core.errors import ConfigError
+        from .core.user_code import parse_target
+
+        try:
+            parse_target(text, option)
+        except ConfigError as exc:
+            raise argparse.ArgumentTypeError(exc.message) from None
+        return text
+
+    parse.__name__ = option.lstrip("-")
+    return parse
+
+
+def _json_object(text: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise argparse.ArgumentTypeError(
+            f"not valid JSON ({exc.msg} at column {exc.colno})"
+        ) from None
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError("must be a JSON object, e.g. '{\"n\": 100}'")
+    return value
+
+
 def _whole_number(text: str) -> int:
     try:
         value = int(text)
@@ -87,6 +114,26 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N:SHAPE[:DTYPE]",
         type=_random_spec,
         help="random tensors, e.g. 2000:3x64x64 or 500:3x224x224:uint8",
+    )
+    src.add_argument(
+        "--dataset",
+        metavar="FILE.py:NAME",
+        type=_target("--dataset"),
+        help="your own Dataset or IterableDataset class, or a function returning one "
+        "(also package.module:NAME)",
+    )
+    p.add_argument(
+        "--dataset-args",
+        metavar="JSON",
+        type=_json_object,
+        default=None,
+        help='keyword arguments for --dataset, as a JSON object, e.g. \'{"root": "data"}\'',
+    )
+    p.add_argument(
+        "--collate",
+        metavar="FILE.py:NAME",
+        type=_target("--collate"),
+        help="your collate function (default: PyTorch's default_collate)",
     )
     p.add_argument(
         "--mode",
@@ -240,6 +287,9 @@ def config_from_args(args: argparse.Namespace, **overrides: Any) -> Any:
     options = {
         "folder": args.folder,
         "random": args.random,
+        "dataset": args.dataset,
+        "dataset_args": args.dataset_args,
+        "collate": args.collate,
         "mode": args.mode,
         "batch_size": args.batch_size,
         "workers": args.workers,
@@ -279,10 +329,13 @@ def run_headless(args: argparse.Namespace, parser: argparse.ArgumentParser) -> i
         return _run_config_file(args)
     if args.open_recording:
         return _report_recording(args, parser)
-    if args.folder is None and args.random is None:
+    if args.folder is None and args.random is None and args.dataset is None:
         args.folder = args.path
-    if args.folder is None and args.random is None:
-        parser.error("--folder/--random: give a folder or a random spec to run headless")
+    if args.folder is None and args.random is None and args.dataset is None:
+        parser.error(
+            "--folder/--random/--dataset: give a folder, a random spec or your dataset to run "
+            "headless"
+        )
     if args.scan_only:
         return run_scan(args, parser)
     if args.record and args.compare:
@@ -411,6 +464,8 @@ def _run_one(config: Any, args: argparse.Namespace, stop: threading.Event) -> di
 
     finished = engine.run(config, emit, stop)
     printer.close()
+    if not finished.ok and config.dataset and finished.details:
+        print(finished.details.rstrip(), file=sys.stderr)  # their traceback, their frames
     if writer is not None:
         writer.close()
         if writer.error:

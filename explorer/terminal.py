@@ -38,7 +38,8 @@ class ProgressPrinter:
         elif isinstance(event, DatasetReady):
             info = event.info
             self._line(
-                f"dataset ready: {info.items} items, {len(info.skipped)} skipped, "
+                f"dataset ready: {'a stream of' if info.items is None else info.items} items, "
+                f"{len(info.skipped)} skipped, "
                 f"{info.init_s:.2f} s"
             )
         elif isinstance(event, EpochStarted):

@@ -37,7 +37,11 @@ def test_the_contract_widgets_exist(qtbot):
     qtbot.addWidget(w)
     assert not w.isVisible()
     source = widget(w, QComboBox, "sourceCombo")
-    assert [source.itemText(i) for i in range(source.count())] == ["Image folder", "Random tensors"]
+    assert [source.itemText(i) for i in range(source.count())] == [
+        "Image folder",
+        "Random tensors",
+        "Your dataset",
+    ]
     mode = widget(w, QComboBox, "modeCombo")
     texts = [mode.itemText(i) for i in range(mode.count())]
     for key in ("eager", "lazy", "memmap"):

@@ -37,6 +37,11 @@ class RunConfig:
 
     folder: str | None = None
     random: str | None = None
+    #: The user's own dataset: ``FILE.py:NAME`` or ``package.module:NAME`` (a Dataset or
+    #: IterableDataset class, or a function returning one), called with ``dataset_args``.
+    dataset: str | None = None
+    dataset_args: dict[str, Any] | None = None
+    collate: str | None = None  # the user's collate function, ``FILE.py:NAME``
     mode: str = "lazy"
     batch_size: int = 64
     workers: int = 0
@@ -69,6 +74,8 @@ class RunConfig:
 
     @property
     def source_label(self) -> str:
+        if self.dataset:
+            return f"dataset {self.dataset}"
         return f"folder {self.folder}" if self.folder else f"random {self.random}"
 
     @property
@@ -91,8 +98,25 @@ class RunConfig:
 
     def validate(self) -> RunConfig:
         """Raise ConfigError naming the first bad option; return self when all is well."""
-        if bool(self.folder) == bool(self.random):
-            raise ConfigError("--folder/--random", "give exactly one source: a folder or a spec")
+        if sum(map(bool, (self.folder, self.random, self.dataset))) != 1:
+            raise ConfigError(
+                "--folder/--random/--dataset",
+                "give exactly one source: a folder, a random spec or your dataset",
+            )
+        if self.dataset is not None:
+            from .user_code import parse_target
+
+            parse_target(self.dataset, "--dataset")
+            if self.dataset_args is not None and not isinstance(self.dataset_args, dict):
+                raise ConfigError("--dataset-args", "must be a JSON object of keyword arguments")
+        elif self.dataset_args is not None:
+            raise ConfigError("--dataset-args", "only applies with --dataset")
+        if self.collate is not None:
+            if self.dataset is None:
+                raise ConfigError("--collate", "only applies with --dataset")
+            from .user_code import parse_target
+
+            parse_target(self.collate, "--collate")
         if self.folder is not None:
             p = Path(self.folder).expanduser()
             if not p.exists():

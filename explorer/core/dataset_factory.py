@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import psutil
@@ -40,9 +41,9 @@ class SampleInfo:
 
 @dataclass(frozen=True)
 class DatasetInfo:
-    kind: str  # "folder" or "random"
-    mode: str
-    items: int
+    kind: str  # "folder", "random" or "user"
+    mode: str  # eager, lazy, memmap, hdf5; "map" or "iterable" for the user's dataset
+    items: int | None  # None: a stream without a length
     skipped: tuple[SkippedFile, ...]
     init_s: float
     classes: tuple[str, ...] = ()
@@ -58,6 +59,9 @@ class BuiltDataset:
     dataset: Dataset
     info: DatasetInfo
     listing: FolderListing | None = None
+    #: The user's dataset: batches are (their batch, per-sample timings), made by this.
+    collate_fn: Callable[[list], Any] | None = None
+    iterable: bool = False
 
     def describe(self, index: int) -> SampleInfo:
         path_of: Callable[[int], str | None] = getattr(self.dataset, "path", lambda i: None)
@@ -87,6 +91,8 @@ def build_dataset(
 ) -> BuiltDataset:
     """Build the dataset for ``config`` (validated). Raises DatasetError or Cancelled."""
     t0 = time.perf_counter()
+    if config.dataset is not None:
+        return _build_user_dataset(config, t0)
     spec = config.random_spec
     if spec is not None:
         if config.mode == "eager":
@@ -218,3 +224,21 @@ def _empty_message(folder: str, listing: FolderListing, skipped: list[SkippedFil
         f"the folder {folder} has no image that can be loaded "
         f"({len(skipped)} file{'s' if len(skipped) != 1 else ''} skipped: {examples}{more})"
     )
+
+
+def _build_user_dataset(config: RunConfig, t0: float) -> BuiltDataset:
+    from .user_dataset import make_user_dataset
+
+    dataset, collate, kind = make_user_dataset(
+        config.dataset or "", config.dataset_args, config.collate
+    )
+    try:
+        items: int | None = len(dataset)
+    except TypeError:
+        items = None  # a stream: progress counts samples seen
+    except Exception as exc:
+        from .user_code import user_error
+
+        raise user_error(exc, "len() of your dataset failed") from None
+    info = DatasetInfo("user", kind, items, (), time.perf_counter() - t0)
+    return BuiltDataset(dataset, info, collate_fn=collate, iterable=kind == "iterable")

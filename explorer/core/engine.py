@@ -38,8 +38,10 @@ from .events import (
     RunStarted,
 )
 from .folder import SkippedFile
+from .sample_view import SampleView, split_batch, view_sample
 from .sampler import MemorySampler
 from .system_memory import cgroup_limit, read_system_memory
+from .user_code import UserCodeError, user_error, worker_error
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +104,12 @@ def run(config: RunConfig, emit: Emit, stop: threading.Event | None = None) -> R
                 extra["prefetch_factor"] = config.prefetch_factor
         with warnings.catch_warnings():  # pin_memory without an accelerator: said in the budget
             warnings.filterwarnings("ignore", message=".*pin_memory.*")
+            if built.collate_fn is not None:
+                extra["collate_fn"] = built.collate_fn
+            if built.iterable and config.shuffle:
+                raise DatasetError(
+                    "--shuffle does not apply to an IterableDataset: it decides its own order"
+                )
             loader = DataLoader(
                 built.dataset,
                 batch_size=config.batch_size,
@@ -127,16 +135,26 @@ def run(config: RunConfig, emit: Emit, stop: threading.Event | None = None) -> R
         finished = RunFinished(now(), "stopped", str(exc), counts.batches, counts.samples)
     except DatasetError as exc:
         finished = RunFinished(now(), "failed", str(exc), counts.batches, counts.samples)
-    except Exception as exc:
-        log.exception("run failed")
+    except UserCodeError as exc:
         finished = RunFinished(
-            now(),
-            "failed",
-            f"{type(exc).__name__}: {exc}",
-            counts.batches,
-            counts.samples,
-            details=traceback.format_exc(),
+            now(), "failed", exc.message, counts.batches, counts.samples, details=exc.details
         )
+    except Exception as exc:
+        if config.dataset is not None:  # most likely their code: say where in it
+            reason, details = _user_failure(exc)
+            finished = RunFinished(
+                now(), "failed", reason, counts.batches, counts.samples, details=details
+            )
+        else:
+            log.exception("run failed")
+            finished = RunFinished(
+                now(),
+                "failed",
+                f"{type(exc).__name__}: {exc}",
+                counts.batches,
+                counts.samples,
+                details=traceback.format_exc(),
+            )
     finally:
         sampler.stop()
     loop_s = 0.0
@@ -154,6 +172,16 @@ def run(config: RunConfig, emit: Emit, stop: threading.Event | None = None) -> R
     )
     emit(finished)
     return finished
+
+
+def _user_failure(exc: BaseException) -> tuple[str, str]:
+    """An exception from the user's dataset or collate, as (one line, their traceback)."""
+    text = str(exc)
+    if "Original Traceback" in text:  # raised in a worker, re-raised here by the DataLoader
+        line, tb = worker_error(text)
+        return f"your dataset raised {line}", tb
+    err = user_error(exc, "your dataset raised")
+    return err.message.replace("raised: ", "raised ", 1), err.details
 
 
 class _Counts:
@@ -177,7 +205,10 @@ def _iterate(
     start_up_uss: Any,
 ) -> str:
     preview = _PreviewPicker(config, built)
-    per_epoch = len(loader)
+    try:
+        per_epoch: int | None = len(loader)
+    except TypeError:  # an IterableDataset without __len__
+        per_epoch = None
     iterator = None
     working: set[int] = set()  # workers whose USS baseline has been asked for
     try:
@@ -185,7 +216,7 @@ def _iterate(
             if stop.is_set():
                 return "stopped"
             remaining = None if config.max_batches is None else config.max_batches - counts.batches
-            batches = per_epoch if remaining is None else min(per_epoch, remaining)
+            batches = per_epoch if remaining is None else min(per_epoch or remaining, remaining)
             emit(EpochStarted(now(), epoch, batches))
             # With persistent workers, iter() resets the same iterator and its processes.
             if iterator is None and config.workers:
@@ -220,7 +251,7 @@ def _iterate(
                     time.sleep(config.step_ms / 1000)  # the model's step, as the host sees it
                 counts.loop_end = time.monotonic()
                 counts.batches += 1
-                counts.samples += _batch_len(batch)
+                counts.samples += event.samples
                 in_epoch += 1
                 if in_epoch == batches and config.workers:
                     # the last batch: an exhausted iterator ends its workers inside next(), so
@@ -254,16 +285,12 @@ def shutdown_iterator(iterator: Any) -> None:
         shutdown()
 
 
-def _batch_len(batch: Any) -> int:
-    if isinstance(batch, dict) and "index" in batch:
-        return len(batch["index"])
-    return len(batch)
-
-
 def _batch_event(batch, number, epoch, wait, config, built, preview, now) -> BatchDone:
-    worker = int(batch["worker"][0]) if config.workers else None
     t = now()
     to_run = t - time.monotonic()  # monotonic time -> seconds since the run started
+    if built.collate_fn is not None:
+        return _user_batch_event(batch, number, epoch, wait, t, to_run, config, preview)
+    worker = int(batch["worker"][0]) if config.workers else None
     timing = {}
     if isinstance(batch, dict) and "fetch_start" in batch:
         timing = {
@@ -292,6 +319,24 @@ def _batch_event(batch, number, epoch, wait, config, built, preview, now) -> Bat
     )
 
 
+def _user_batch_event(batch, number, epoch, wait, t, to_run, config, preview) -> BatchDone:
+    """A batch of the user's dataset: (their batch, an (n, 4) tensor of index, worker, fetch
+    start and end)."""
+    user_batch, meta = batch
+    n = int(meta.shape[0])
+    worker = int(meta[0, 1]) if config.workers and n else None
+    timing = {}
+    if n:
+        timing = {
+            "fetch_start": float(meta[:, 2].min()) + to_run,
+            "fetch_end": float(meta[:, 3].max()) + to_run,
+            "decode_s": float((meta[:, 3] - meta[:, 2]).sum()),
+        }
+    return BatchDone(
+        t, number, epoch, worker, wait, n, (), preview.maybe_user(user_batch, meta), **timing
+    )
+
+
 class _PreviewPicker:
     """Makes preview samples for at most one batch per ``preview_interval`` seconds: making
     them for every batch would slow loading down."""
@@ -302,14 +347,30 @@ class _PreviewPicker:
         self.built = built
         self.next_at = 0.0
 
-    def maybe(self, batch: dict[str, Any]) -> tuple[PreviewSample, ...] | None:
+    def _due(self) -> bool:
         if self.interval <= 0:
-            return None
+            return False
         t = time.monotonic()
         if t < self.next_at:
-            return None
+            return False
         self.next_at = t + self.interval
+        return True
+
+    def maybe(self, batch: dict[str, Any]) -> tuple[PreviewSample, ...] | None:
+        if not self._due():
+            return None
         return tuple(self._sample(batch, i) for i in range(min(self.count, len(batch["index"]))))
+
+    def maybe_user(self, batch: Any, meta: torch.Tensor) -> tuple[PreviewSample, ...] | None:
+        """Previews of the user's samples, whatever they are (never raises)."""
+        if not self._due():
+            return None
+        n = int(meta.shape[0])
+        samples = split_batch(batch, n)[: self.count]
+        return tuple(
+            _user_preview(view_sample(sample), int(meta[i, 0]), int(meta[i, 1]))
+            for i, sample in enumerate(samples)
+        )
 
     def _sample(self, batch: dict[str, Any], i: int) -> PreviewSample:
         x: torch.Tensor = batch["image"][i]
@@ -337,6 +398,28 @@ class _PreviewPicker:
             original_mode=info.original_mode,
             error=errors[i] if errors else "",
         )
+
+
+def _user_preview(view: SampleView, index: int, worker: int) -> PreviewSample:
+    rgb = view.rgb if view.rgb is not None else _BLANK
+    return PreviewSample(
+        index=index,
+        label=view.label,
+        worker=worker,
+        thumbnail=fit_within(rgb, THUMB_SIZE),
+        image=fit_within(rgb, DETAIL_SIZE),
+        shape=view.shape,
+        dtype=view.dtype,
+        min=view.min,
+        max=view.max,
+        mean=view.mean,
+        path=view.path,
+        caption=view.caption,
+        card=view.card,
+    )
+
+
+_BLANK = torch.zeros((1, 1, 3), dtype=torch.uint8).numpy()
 
 
 def _progress_emitter(emit: Emit, now: Callable[[], float]) -> Callable[[int, int], None]:

@@ -66,6 +66,10 @@ class PreviewSample:
     original_size: tuple[int, int] | None = None
     original_mode: str | None = None
     error: str = ""
+    #: The user's dataset: the sample's other parts in a few words (a label, a path).
+    caption: str = ""
+    #: A sample with nothing image-like: its structure, shapes, dtypes and ranges.
+    card: str = ""
 
 
 @dataclass(frozen=True)

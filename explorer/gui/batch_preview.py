@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QMouseEvent, QResizeEvent
+from PySide6.QtGui import QMouseEvent, QPixmap, QResizeEvent
 from PySide6.QtWidgets import QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from ..core.events import BatchDone, PreviewSample
@@ -18,6 +18,7 @@ from .sample_detail import SampleDetailDialog
 
 TILE = 96
 TILE_WIDTH = TILE + 30  # with margins and caption
+CARD_STYLE = "font-size: 7pt; font-family: monospace; border: 1px solid gray; padding: 2px;"
 
 
 class ThumbnailTile(QWidget):
@@ -28,6 +29,7 @@ class ThumbnailTile(QWidget):
         self.sample: PreviewSample | None = None
         self.picture = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
         self.picture.setFixedSize(QSize(TILE, TILE))
+        self.picture.setWordWrap(True)
         self.caption = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
         self.caption.setWordWrap(False)
         self.caption.setMaximumWidth(TILE + 24)
@@ -41,14 +43,20 @@ class ThumbnailTile(QWidget):
 
     def show_sample(self, sample: PreviewSample) -> None:
         self.sample = sample
-        self.picture.setPixmap(
-            pixmap_from_rgb(sample.thumbnail).scaled(
-                TILE,
-                TILE,
-                Qt.AspectRatioMode.KeepAspectRatio,
-                Qt.TransformationMode.FastTransformation,
+        if sample.card:  # nothing image-like: its structure, in small type
+            self.picture.setPixmap(QPixmap())
+            self.picture.setText(sample.card)
+            self.picture.setStyleSheet(CARD_STYLE)
+        else:
+            self.picture.setStyleSheet("")
+            self.picture.setPixmap(
+                pixmap_from_rgb(sample.thumbnail).scaled(
+                    TILE,
+                    TILE,
+                    Qt.AspectRatioMode.KeepAspectRatio,
+                    Qt.TransformationMode.FastTransformation,
+                )
             )
-        )
         self.caption.setText(caption(sample))
         self.setToolTip(f"{sample.path or f'sample {sample.index}'}\nclick for details")
         self.setVisible(True)
@@ -61,6 +69,8 @@ class ThumbnailTile(QWidget):
 def caption(s: PreviewSample) -> str:
     if s.error:
         what = "failed"
+    elif s.caption:
+        what = s.caption
     elif s.class_name:
         what = s.class_name
     elif s.path:

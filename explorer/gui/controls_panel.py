@@ -34,8 +34,9 @@ from .memory_options import MemoryOptions
 from .palette import DARK, Theme
 from .presets import PRESETS
 from .settings import AppSettings
+from .user_dataset_picker import UserDatasetPicker
 
-SOURCES = (("Image folder", "folder"), ("Random tensors", "random"))
+SOURCES = (("Image folder", "folder"), ("Random tensors", "random"), ("Your dataset", "dataset"))
 MODES = (
     (
         "eager: decode all in __init__",
@@ -152,7 +153,10 @@ class ControlsPanel(QWidget):
         self.sourceStack = QStackedWidget()
         self.sourceStack.addWidget(folder_page)
         self.sourceStack.addWidget(random_page)
+        self.userDataset = UserDatasetPicker()
+        self.sourceStack.addWidget(self.userDataset)
         self.sourceCombo.currentIndexChanged.connect(self.sourceStack.setCurrentIndex)
+        self.sourceCombo.currentIndexChanged.connect(self._on_source)
 
         self.modeCombo = QComboBox(objectName="modeCombo")
         for i, (text, key, tip) in enumerate(MODES):
@@ -330,17 +334,26 @@ class ControlsPanel(QWidget):
 
     def build_config(self) -> RunConfig:
         """The run these controls describe, validated; raises ConfigError with a message."""
-        folder = random = None
+        folder = random = dataset = None
+        user: dict[str, Any] = {}
         if self.source() == "folder":
             folder = self.folderEdit.text().strip()
             if not folder:
                 raise ConfigError("folder", "choose an image folder first (Browse… or Ctrl+O)")
             folder = str(Path(folder).expanduser())
+        elif self.source() == "dataset":
+            dataset = self.userDataset.target()
+            user = {
+                "dataset_args": self.userDataset.arguments(),
+                "collate": self.userDataset.collate(),
+            }
         else:
             random = self.randomSpecEdit.text().strip()
         config = RunConfig(
             folder=folder,
             random=random,
+            dataset=dataset,
+            **user,
             mode=self.modeCombo.currentData(),
             storage=self.storageCombo.currentData(),
             batch_size=self.batchSizeSpin.value(),
@@ -371,6 +384,13 @@ class ControlsPanel(QWidget):
         self.memoryOptions.load(settings)
         self.set_recent(settings.recent_folders())
         self._check_spec()
+        self.userDataset.set_values(
+            settings.get("dataset_file"),
+            settings.get("dataset_name"),
+            settings.get("dataset_args"),
+            settings.get("dataset_collate"),
+        )
+        self._on_source()
 
     def save(self, settings: AppSettings) -> None:
         settings.set("source", self.source())
@@ -384,6 +404,10 @@ class ControlsPanel(QWidget):
         settings.set("shuffle", self.shuffleCheck.isChecked())
         settings.set("step_ms", self.stepSpin.value())
         settings.set("storage", self.storageCombo.currentData())
+        settings.set("dataset_file", self.userDataset.fileEdit.text())
+        settings.set("dataset_name", self.userDataset.nameCombo.currentText())
+        settings.set("dataset_args", self.userDataset.argsEdit.text())
+        settings.set("dataset_collate", self.userDataset.collateEdit.text())
         self.memoryOptions.save(settings)
 
     def set_recent(self, folders: list[str]) -> None:
@@ -401,9 +425,16 @@ class ControlsPanel(QWidget):
             self.set_folder(folder)
 
     def _on_mode(self) -> None:
-        self.storageCombo.setEnabled(
-            self.modeCombo.currentData() == "eager" and self.runButton.isEnabled()
-        )
+        ours = self.source() != "dataset"  # loading mode and resize are ours, not their dataset's
+        idle = self.runButton.isEnabled()
+        self.storageCombo.setEnabled(ours and idle and self.modeCombo.currentData() == "eager")
+        self.modeCombo.setEnabled(ours and idle)
+        self.resizeSpin.setEnabled(ours and idle)
+
+    def _on_source(self) -> None:
+        self._on_mode()
+        if self.source() == "dataset" and not self.userDataset.candidates():
+            self.userDataset.discover()
 
     def _check_spec(self) -> None:
         try:

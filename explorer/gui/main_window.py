@@ -254,8 +254,9 @@ class MainWindow(QMainWindow):
         n = len(info.skipped)
         skipped = f", {n} file{'s' if n != 1 else ''} skipped" if n else ""
         cache = " (memmap cache reused)" if info.cache_reused else ""
+        items = "a stream (no length)" if info.items is None else f"{info.items:,} items"
         self.status.show_message(
-            f"Dataset ready: {info.items:,} items{skipped}, prepared in {info.init_s:.2f} s{cache}"
+            f"Dataset ready: {items}{skipped}, prepared in {info.init_s:.2f} s{cache}"
         )
 
     def scan_folder(self) -> None:
@@ -330,6 +331,8 @@ class MainWindow(QMainWindow):
                 self.status.offer_action("Switch to lazy", self._switch_to_lazy)
             if event.details:
                 log.error("run failed:\n%s", event.details)
+                details = event.details
+                self.status.offer_action("Show traceback", lambda: self._show_traceback(details))
         elif event.status == "stopped":
             self.status.show_message(
                 f"Stopped after {event.batches:,} batches "
@@ -350,6 +353,14 @@ class MainWindow(QMainWindow):
                 f"samples in {event.t:.1f} s ({rate:,.0f} samples/s overall).{measured}"
                 + (f" {verdict[0].upper()}{verdict[1:]}." if verdict else "")
             )
+
+    def _show_traceback(self, details: str) -> None:
+        box = QMessageBox(QMessageBox.Icon.Warning, "The run failed", self.status.message.text())
+        box.setObjectName("tracebackBox")
+        box.setDetailedText(details)
+        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        box.open()
+        self._traceback_box = box
 
     def _on_run_ended(self) -> None:
         self.recordings.run_ended()

@@ -20,6 +20,8 @@ def describe_sample(s: PreviewSample) -> list[tuple[str, str]]:
     rows.append(("worker", "main process" if s.worker < 0 else f"worker-{s.worker}"))
     if s.path:
         rows.append(("file", s.path))
+    if s.caption:
+        rows.append(("with", s.caption))
     if s.original_size:
         w, h = s.original_size
         rows.append(("original", f"{w} × {h}, mode {s.original_mode}"))
@@ -29,6 +31,8 @@ def describe_sample(s: PreviewSample) -> list[tuple[str, str]]:
     ]
     if s.error:
         rows.append(("error", s.error))
+    if s.card:
+        rows.append(("sample", s.card))
     return rows
 
 
@@ -38,18 +42,22 @@ class SampleDetailDialog(QDialog):
         self.setObjectName("sampleDetail")
         self.setWindowTitle(f"Sample {sample.index}")
         picture = QLabel(objectName="sampleDetailImage")
-        pixmap = pixmap_from_rgb(sample.image)
-        picture.setPixmap(
-            pixmap.scaled(
-                DISPLAY_SIZE,
-                DISPLAY_SIZE,
-                Qt.AspectRatioMode.KeepAspectRatio,
-                Qt.TransformationMode.FastTransformation,  # show pixels as pixels, not blurred
+        if sample.card:
+            picture.setText("no image in this sample")
+        else:
+            pixmap = pixmap_from_rgb(sample.image)
+            picture.setPixmap(
+                pixmap.scaled(
+                    DISPLAY_SIZE,
+                    DISPLAY_SIZE,
+                    Qt.AspectRatioMode.KeepAspectRatio,
+                    Qt.TransformationMode.FastTransformation,  # pixels as pixels, not blurred
+                )
             )
-        )
         picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
         table = "".join(
-            f"<tr><td style='padding-right:10px'><b>{k}</b></td><td>{html.escape(v)}</td></tr>"
+            f"<tr><td style='padding-right:10px'><b>{k}</b></td>"
+            f"<td>{html.escape(v).replace(chr(10), '<br>')}</td></tr>"
             for k, v in describe_sample(sample)
         )
         info = QLabel(f"<table>{table}</table>", objectName="sampleDetailText")

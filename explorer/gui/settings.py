@@ -36,6 +36,10 @@ DEFAULTS: dict[str, Any] = {
     "meta_bytes": 0,
     "step_ms": 0,
     "font_scale": 1.0,
+    "dataset_file": "",
+    "dataset_name": "",
+    "dataset_args": "",
+    "dataset_collate": "",
 }
 
 
