@@ -27,7 +27,7 @@ from .budget import predict
 from .config import RunConfig
 from .dataset_factory import BuiltDataset, build_dataset
 from .display import DETAIL_SIZE, THUMB_SIZE, fit_within, tensor_stats, to_display_array
-from .errors import Cancelled, ConfigError, DatasetError
+from .errors import Cancelled, ConfigError, DatasetError, WorkerDied
 from .events import (
     BatchDone,
     DatasetProgress,
@@ -40,8 +40,10 @@ from .events import (
 from .folder import SkippedFile
 from .sample_view import SampleView, split_batch, view_sample
 from .sampler import MemorySampler
+from .spawn_payload import via_file
 from .system_memory import cgroup_limit, read_system_memory
 from .user_code import UserCodeError, user_error, worker_error
+from .worker_death import dead_workers, explain
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +87,7 @@ def run(config: RunConfig, emit: Emit, stop: threading.Event | None = None) -> R
     emit(RunStarted(0.0, config.to_dict(), os.getpid()))
     sampler.start()
     counts = _Counts()
+    payload = None  # the dataset's way to spawned workers, through files
     try:
         built = build_dataset(config, _progress_emitter(emit, now), stop)
         emit(DatasetReady(now(), built.info))
@@ -110,8 +113,11 @@ def run(config: RunConfig, emit: Emit, stop: threading.Event | None = None) -> R
                 raise DatasetError(
                     "--shuffle does not apply to an IterableDataset: it decides its own order"
                 )
+            dataset = built.dataset
+            if config.workers and config.resolved_start_method != "fork":
+                dataset = payload = via_file(dataset)
             loader = DataLoader(
-                built.dataset,
+                dataset,
                 batch_size=config.batch_size,
                 shuffle=config.shuffle,
                 num_workers=config.workers,
@@ -131,9 +137,11 @@ def run(config: RunConfig, emit: Emit, stop: threading.Event | None = None) -> R
             start_up_uss,
         )
         finished = RunFinished(now(), status, "", counts.batches, counts.samples)
+    except StopWaiting:
+        finished = RunFinished(now(), "stopped", "", counts.batches, counts.samples)
     except Cancelled as exc:
         finished = RunFinished(now(), "stopped", str(exc), counts.batches, counts.samples)
-    except DatasetError as exc:
+    except (DatasetError, WorkerDied) as exc:
         finished = RunFinished(now(), "failed", str(exc), counts.batches, counts.samples)
     except UserCodeError as exc:
         finished = RunFinished(
@@ -144,6 +152,11 @@ def run(config: RunConfig, emit: Emit, stop: threading.Event | None = None) -> R
             reason, details = _user_failure(exc)
             finished = RunFinished(
                 now(), "failed", reason, counts.batches, counts.samples, details=details
+            )
+        elif "Original Traceback" in str(exc):  # raised in a worker, re-raised by DataLoader
+            line, details = worker_error(str(exc))
+            finished = RunFinished(
+                now(), "failed", line, counts.batches, counts.samples, details=details
             )
         else:
             log.exception("run failed")
@@ -157,6 +170,8 @@ def run(config: RunConfig, emit: Emit, stop: threading.Event | None = None) -> R
             )
     finally:
         sampler.stop()
+        if payload is not None:
+            payload.cleanup()
     loop_s = 0.0
     if counts.loop_start is not None and counts.loop_end is not None:
         loop_s = counts.loop_end - counts.loop_start
@@ -221,9 +236,8 @@ def _iterate(
             # With persistent workers, iter() resets the same iterator and its processes.
             if iterator is None and config.workers:
                 sampler.starting_workers()
-            with warnings.catch_warnings():  # said in the budget's note instead
-                warnings.filterwarnings("ignore", message=".*pin_memory.*")
-                iterator = iter(loader)
+            iterator = _iter(loader)
+            interruptible(iterator, stop)
             if not config.persistent_workers:
                 working = set()
             sampler.set_workers(worker_pids(iterator))
@@ -238,6 +252,13 @@ def _iterate(
                     batch = next(iterator)
                 except StopIteration:
                     break
+                except StopWaiting:
+                    return "stopped"
+                except RuntimeError as exc:
+                    died = dead_workers(getattr(iterator, "_workers", ()))
+                    if died:
+                        raise WorkerDied(" ".join(explain(*d) for d in died)) from exc
+                    raise
                 wait = time.monotonic() - t_ask
                 counts.wait_s += wait
                 event = _batch_event(
@@ -265,21 +286,64 @@ def _iterate(
         return "completed"
     finally:
         if iterator is not None:
-            _end_workers(config, sampler, iterator)
+            _end_workers(config, sampler, iterator, now=stop.is_set())
 
 
-def _end_workers(config: RunConfig, sampler: MemorySampler, iterator: Any) -> None:
+def _end_workers(
+    config: RunConfig, sampler: MemorySampler, iterator: Any, now: bool = False
+) -> None:
     if config.workers:
         sampler.sync()  # every worker measured, in full, before it goes
-    shutdown_iterator(iterator)
+    shutdown_iterator(iterator, now)
 
 
-def shutdown_iterator(iterator: Any) -> None:
+class StopWaiting(Exception):
+    """The user stopped the run while the main loop was waiting for a batch."""
+
+
+def _iter(loader: DataLoader) -> Any:
+    with warnings.catch_warnings():  # said in the budget's note instead
+        warnings.filterwarnings("ignore", message=".*pin_memory.*")
+        return iter(loader)
+
+
+def interruptible(iterator: Any, stop: threading.Event, poll_s: float = 0.1) -> None:
+    """Make a multi-process iterator's wait for data notice ``stop`` (and a dead worker)
+    within ``poll_s``, not PyTorch's 5 s status-check interval: Stop must work while the
+    first batch is still seconds away, and a killed worker must be reported at once.
+
+    ``_try_get_data`` is the one place the iterator waits; it checks for dead workers each
+    time its wait times out. The instance attribute shadows the method for this iterator
+    only (persistent workers keep the same iterator object across epochs).
+    """
+    original = getattr(iterator, "_try_get_data", None)
+    if original is None or getattr(original, "_interruptible", False):
+        return
+
+    def try_get_data(timeout: float | None = None) -> tuple[bool, Any]:
+        ok, data = original(timeout=poll_s if timeout is None else min(timeout, poll_s))
+        if not ok and stop.is_set():
+            raise StopWaiting
+        return ok, data
+
+    try_get_data._interruptible = True  # type: ignore[attr-defined]
+    iterator._try_get_data = try_get_data
+
+
+def shutdown_iterator(iterator: Any, now: bool = False) -> None:
     """End a DataLoader iterator's worker processes now rather than at garbage collection.
 
     ``_shutdown_workers`` is what the iterator's own ``__del__`` calls; calling it here makes
-    the moment deterministic (an exception's traceback can keep the iterator alive).
+    the moment deterministic (an exception's traceback can keep the iterator alive). With
+    ``now`` (the user pressed Stop) the workers are terminated first: one still importing
+    torch under spawn would otherwise keep PyTorch's shutdown waiting 5 s for it.
     """
+    if now:
+        workers = [w for w in getattr(iterator, "_workers", ()) if w.is_alive()]
+        for w in workers:
+            w.terminate()
+        for w in workers:
+            w.join(timeout=2.0)
     shutdown = getattr(iterator, "_shutdown_workers", None)
     if shutdown is not None:
         shutdown()

@@ -18,3 +18,7 @@ class DatasetError(RuntimeError):
 
 class Cancelled(Exception):
     """The user asked the run to stop while the dataset was being prepared."""
+
+
+class WorkerDied(RuntimeError):
+    """A DataLoader worker process ended without a Python exception (a signal, an exit)."""
