@@ -107,6 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--headless", action="store_true", help="run without a window and write a report"
     )
+    p.add_argument(
+        "--run", action="store_true", help="in the window: start the run at once (for talks)"
+    )
     src = p.add_mutually_exclusive_group()
     src.add_argument("--folder", metavar="DIR", help="an image folder (subfolders are classes)")
     src.add_argument(
@@ -573,4 +576,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_headless(args, parser)
     from .gui.app import run_gui
 
-    return run_gui(args)
+    given = frozenset(k for k, v in vars(args).items() if v != parser.get_default(k))
+    return run_gui(args, given)

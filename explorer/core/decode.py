@@ -88,20 +88,26 @@ def time_limit(seconds: float | None) -> Iterator[None]:
 
 
 class _Watchdog:
-    """One daemon thread per process that raises _DecodeTimeout in threads past their
-    deadline (``PyThreadState_SetAsyncExc``)."""
+    """A daemon thread that raises _DecodeTimeout in threads past their deadline
+    (``PyThreadState_SetAsyncExc``). It runs while decodes are watched and ends after
+    ``IDLE_S`` without any, so a finished run leaves no thread behind."""
+
+    IDLE_S = 1.0
 
     def __init__(self) -> None:
         self.pid = os.getpid()
         self.deadlines: dict[int, float] = {}
         self.lock = threading.Lock()
-        threading.Thread(target=self._loop, name="decode-watchdog", daemon=True).start()
+        self.running = False
 
     @contextmanager
     def watch(self, seconds: float) -> Iterator[None]:
         tid = threading.get_ident()
         with self.lock:
             self.deadlines[tid] = time.monotonic() + seconds
+            if not self.running:
+                self.running = True
+                threading.Thread(target=self._loop, name="decode-watchdog", daemon=True).start()
         try:
             yield
         finally:
@@ -109,10 +115,16 @@ class _Watchdog:
                 self.deadlines.pop(tid, None)
 
     def _loop(self) -> None:
+        idle_since = time.monotonic()
         while True:
             time.sleep(0.05)
             now = time.monotonic()
             with self.lock:
+                if self.deadlines:
+                    idle_since = now
+                elif now - idle_since > self.IDLE_S:
+                    self.running = False
+                    return
                 late = [tid for tid, deadline in self.deadlines.items() if now > deadline]
                 for tid in late:
                     del self.deadlines[tid]

@@ -254,8 +254,11 @@ def _iterate(
                     break
                 except StopWaiting:
                     return "stopped"
-                except RuntimeError as exc:
-                    died = dead_workers(getattr(iterator, "_workers", ()))
+                except (RuntimeError, OSError, EOFError) as exc:
+                    # A worker killed mid-write can break the pipe before PyTorch notices.
+                    died = _dead_workers(
+                        iterator, wait_s=1.0 if isinstance(exc, OSError | EOFError) else 0.0
+                    )
                     if died:
                         raise WorkerDied(" ".join(explain(*d) for d in died)) from exc
                     raise
@@ -287,6 +290,16 @@ def _iterate(
     finally:
         if iterator is not None:
             _end_workers(config, sampler, iterator, now=stop.is_set())
+
+
+def _dead_workers(iterator: Any, wait_s: float) -> list[tuple[int, int, int]]:
+    """The iterator's workers that died, waiting up to ``wait_s`` for one to be seen dead."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        died = dead_workers(getattr(iterator, "_workers", ()))
+        if died or time.monotonic() >= deadline:
+            return died
+        time.sleep(0.02)
 
 
 def _end_workers(
@@ -347,6 +360,9 @@ def shutdown_iterator(iterator: Any, now: bool = False) -> None:
     shutdown = getattr(iterator, "_shutdown_workers", None)
     if shutdown is not None:
         shutdown()
+    # interruptible()'s wrapper refers to the iterator: without it, the iterator and its
+    # queues' pipes are freed now, not at the next garbage collection.
+    vars(iterator).pop("_try_get_data", None)
 
 
 def _batch_event(batch, number, epoch, wait, config, built, preview, now) -> BatchDone:

@@ -55,6 +55,7 @@ _ALLOWED = {
     ("numpy._core.multiarray", "scalar"),
     ("numpy.core.numeric", "_frombuffer"),
     ("numpy._core.numeric", "_frombuffer"),
+    ("explorer.core.recording", "_Chunk"),
     ("builtins", "frozenset"),
     ("builtins", "set"),
     ("builtins", "complex"),
@@ -69,8 +70,10 @@ class RecordingError(ValueError):
 class RecordingWriter:
     """Writes events to ``path`` as they come; call it as the engine's ``emit``.
 
-    Pickling and compressing happen on a thread of its own, so the run's threads only put
-    events in a queue. Thread-safe; ``close()`` (or the run's ``RunFinished``) ends the file.
+    Pickling and compressing happen on a thread of its own, in chunks of whatever has queued
+    up, so the run's threads only put events in a queue and the writer keeps up with
+    thousands of batches a second. The run's ``RunFinished`` (or ``finish()``) ends the file
+    without waiting; ``close()`` waits for it to be complete.
     """
 
     def __init__(self, path: str | Path) -> None:
@@ -78,8 +81,7 @@ class RecordingWriter:
         self.events = 0
         self.error: str | None = None
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
-        self._closed = threading.Event()
-        # Closed by the writing thread when the run ends, not by a with block here.
+        self._ended = threading.Event()
         self._file: BinaryIO = gzip.open(self.path, "wb", compresslevel=1)  # noqa: SIM115
         header = {"format": FORMAT, "version": VERSION, "created": time.time()}
         pickle.dump(header, self._file, protocol=pickle.HIGHEST_PROTOCOL)
@@ -87,35 +89,54 @@ class RecordingWriter:
         self._thread.start()
 
     def __call__(self, event: object) -> None:
-        if self._closed.is_set():
+        if self._ended.is_set():
             return
         self._queue.put(event)
         if isinstance(event, _events.RunFinished):
-            self.close()
+            self.finish()
 
-    def close(self, timeout: float = 10.0) -> None:
-        """Write what is queued, end the file and wait for it."""
-        if not self._closed.is_set():
-            self._closed.set()
+    def finish(self) -> None:
+        """End the recording (what is queued is still written); does not wait."""
+        if not self._ended.is_set():
+            self._ended.set()
             self._queue.put(_END)
+
+    def close(self, timeout: float = 30.0) -> bool:
+        """End the recording and wait until the file is complete; False if it is not yet."""
+        self.finish()
         if self._thread is not threading.current_thread():
             self._thread.join(timeout)
+        return not self._thread.is_alive()
 
     def _write(self) -> None:
+        done = False
         try:
-            while (event := self._queue.get()) is not _END:
-                if self.error is None:
-                    pickle.dump(event, self._file, protocol=pickle.HIGHEST_PROTOCOL)
-                    self.events += 1
+            while not done:
+                chunk = [self._queue.get()]
+                while True:  # whatever else is waiting, in the same pickle
+                    try:
+                        chunk.append(self._queue.get_nowait())
+                    except queue.Empty:
+                        break
+                if chunk[-1] is _END:
+                    chunk.pop()
+                    done = True
+                if chunk and self.error is None:
+                    pickle.dump(_Chunk(chunk), self._file, protocol=pickle.HIGHEST_PROTOCOL)
+                    self.events += len(chunk)
         except Exception as exc:  # a full disk: the run goes on, the recording says why
             self.error = str(exc)
-            while self._queue.get() is not _END:
-                pass
+            while not done:
+                done = self._queue.get() is _END
         finally:
             try:
                 self._file.close()
             except OSError as exc:
                 self.error = self.error or str(exc)
+
+
+class _Chunk(list):
+    """Events written together (a plain list subclass: what the reader accepts)."""
 
 
 _END = object()
@@ -194,8 +215,12 @@ def load_recording(path: str | Path) -> Recording:
     events: list[Any] = []
     while stream.tell() < len(data):
         try:
-            # One unpickler per event: each was pickled on its own, with its own memo.
-            events.append(_EventUnpickler(stream).load())
+            # One unpickler per record: each was pickled on its own, with its own memo.
+            record = _EventUnpickler(stream).load()
+            if isinstance(record, _Chunk):
+                events.extend(record)
+            else:
+                events.append(record)
         except RecordingError:
             raise
         except Exception:

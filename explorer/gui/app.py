@@ -4,10 +4,10 @@ Ctrl+C in the terminal, and the first folder from the command line."""
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import signal
 import sys
-import threading
 from pathlib import Path
 
 from PySide6.QtCore import QTimer, QtMsgType, qInstallMessageHandler
@@ -32,32 +32,41 @@ def _qt_message(mode: QtMsgType, _context: object, message: str) -> None:
     logging.getLogger("qt").log(_QT_LEVELS.get(mode, logging.WARNING), "%s", message)
 
 
-def install_error_hooks() -> None:
-    """Nothing dies silently: uncaught exceptions in slots and threads are logged."""
-
-    def excepthook(exc_type, exc, tb):  # type: ignore[no-untyped-def]
-        log.error("uncaught exception", exc_info=(exc_type, exc, tb))
-
-    def thread_hook(args: threading.ExceptHookArgs) -> None:
-        log.error(
-            "uncaught exception in thread %s",
-            getattr(args.thread, "name", "?"),
-            exc_info=(args.exc_type, args.exc_value, args.exc_traceback),
-        )
-
-    sys.excepthook = excepthook
-    threading.excepthook = thread_hook
+def route_qt_messages() -> None:
+    """Qt's own warnings go to the log, not silently to stderr."""
     qInstallMessageHandler(_qt_message)
 
 
-def run_gui(args: argparse.Namespace) -> int:
+#: Command-line options the window takes over when given (the rest come from its settings).
+WINDOW_OPTIONS = (
+    "mode",
+    "storage",
+    "index",
+    "meta_bytes",
+    "batch_size",
+    "workers",
+    "epochs",
+    "resize",
+    "shuffle",
+    "start_method",
+    "persistent_workers",
+    "prefetch_factor",
+    "pin_memory",
+    "step_ms",
+)
+
+
+def run_gui(args: argparse.Namespace, given: frozenset[str] = frozenset()) -> int:
+    """The window; ``given`` names the options typed on the command line, which override
+    the window's remembered settings."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     QApplication.setOrganizationName(ORGANIZATION)
     QApplication.setApplicationName(APPLICATION)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setWindowIcon(app_icon())
-    install_error_hooks()
+    route_qt_messages()
     window = MainWindow(record_to=getattr(args, "record", None))
+    window.errors.install()
     folder = args.folder or args.path
     if getattr(args, "open_recording", None):
         window.open_recording(args.open_recording)
@@ -69,7 +78,19 @@ def run_gui(args: argparse.Namespace) -> int:
     elif args.random:
         window.controls.randomSpecEdit.setText(args.random)
         window.controls.set_source("random")
+    elif args.dataset:
+        file, _, name = args.dataset.rpartition(":")
+        window.controls.userDataset.set_values(
+            file,
+            name,
+            json.dumps(args.dataset_args) if args.dataset_args else "",
+            args.collate or "",
+        )
+        window.controls.set_source("dataset")
+    window.controls.apply_options({k: getattr(args, k) for k in WINDOW_OPTIONS if k in given})
     window.show()
+    if args.run:
+        QTimer.singleShot(0, window.start_run)
     # Ctrl+C in the terminal closes the window cleanly; the timer lets Python see the signal.
     signal.signal(signal.SIGINT, lambda *_: window.close())
     signal.signal(signal.SIGTERM, lambda *_: window.close())

@@ -1,26 +1,26 @@
 """The QObject that runs the core engine on a QThread; its EventRelay base turns what the
-engine produces into signals carrying plain data. Each run is also recorded to a file (on a
-thread of its own) when ``record_to`` is given."""
+engine produces into signals carrying plain data. With a ``recording`` (a RecordingWriter)
+every event is also recorded, on the writer's own thread."""
 
 from __future__ import annotations
 
 import threading
-from pathlib import Path
+from collections.abc import Callable
 
 from PySide6.QtCore import Slot
 
 from ..core import engine
 from ..core.config import RunConfig
-from ..core.recording import RecordingWriter
 from .event_relay import EventRelay
 
 
 class EngineWorker(EventRelay):
-    def __init__(self, config: RunConfig, record_to: Path | None = None) -> None:
+    def __init__(
+        self, config: RunConfig, recording: Callable[[object], None] | None = None
+    ) -> None:
         super().__init__(config)  # no parent: it is moved to its thread
         self._stop = threading.Event()
-        self.record_to = record_to
-        self.recording: RecordingWriter | None = None
+        self.recording = recording
 
     def request_stop(self) -> None:
         """Thread-safe: the engine checks this flag between batches."""
@@ -28,21 +28,13 @@ class EngineWorker(EventRelay):
 
     @Slot()
     def run(self) -> None:
-        emit = self.feed
-        if self.record_to is not None:
-            try:
-                self.recording = RecordingWriter(self.record_to)
-            except OSError:
-                self.recording = None  # the run matters more than its recording
-            else:
-                recording = self.recording
+        recording = self.recording
+        if recording is None:
+            engine.run(self.config, self.feed, self._stop)
+            return
 
-                def emit(event: object) -> None:
-                    recording(event)
-                    self.feed(event)
+        def emit(event: object) -> None:
+            recording(event)  # before the window hears of it: the run's end ends the file
+            self.feed(event)
 
-        try:
-            engine.run(self.config, emit, self._stop)
-        finally:
-            if self.recording is not None:
-                self.recording.close()
+        engine.run(self.config, emit, self._stop)

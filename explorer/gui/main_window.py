@@ -47,6 +47,7 @@ from .background import run_in_background
 from .batch_preview import BatchPreview
 from .controls_panel import ControlsPanel
 from .dataset_panel import DatasetPanel
+from .error_reporter import ErrorReporter
 from .event_relay import EventRelay
 from .exports import export_chart
 from .gc_on_gui_thread import install_gui_thread_gc
@@ -84,6 +85,7 @@ class MainWindow(QMainWindow):
         self.status = StatusPanel()
         self.runs = RunController(self)
         self.recordings = Recordings(self, save_to=record_to)
+        self.errors = ErrorReporter(self)
 
         center = QSplitter(Qt.Orientation.Horizontal, objectName="mainSplitter")
         self.runsTable = RunsTable()
@@ -140,6 +142,7 @@ class MainWindow(QMainWindow):
         self.runs.runEnded.connect(self._on_run_ended)
         self.recordings.relayCreated.connect(self._on_replay_relay)
         self.recordings.message.connect(self.status.show_message)
+        self.errors.reported.connect(lambda text: self.status.show_message(text, error=True))
         self._build_menus()
         self._restore()
 
@@ -163,7 +166,7 @@ class MainWindow(QMainWindow):
         )
         self.controls.set_running(True)
         self.last_finished = None
-        return self.runs.start(config, self.recordings.path_for_next_run())
+        return self.runs.start(config, self.recordings.writer_for_next_run())
 
     def _clear_views(self) -> None:
         self.chart.clear()

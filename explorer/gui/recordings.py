@@ -13,7 +13,13 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 
 from ..core.config import default_cache_dir
-from ..core.recording import SUFFIX, Recording, RecordingError, load_recording
+from ..core.recording import (
+    SUFFIX,
+    Recording,
+    RecordingError,
+    RecordingWriter,
+    load_recording,
+)
 from .background import run_in_background
 from .event_relay import EventRelay
 from .replay_bar import ReplayBar
@@ -36,17 +42,37 @@ class Recordings(QObject):
         #: Each live run's recording is also saved here (``--record FILE``).
         self.save_to = save_to
         self.last_run: Path | None = None  # the scratch recording of the last live run
+        self._writer: RecordingWriter | None = None
         self._scratch = Path(tempfile.mkdtemp(prefix="recordings-", dir=_scratch_root()))
 
     # ----------------------------------------------------------------- recording
-    def path_for_next_run(self) -> Path:
-        """Where the run about to start records itself (the previous scratch file goes)."""
+    def writer_for_next_run(self) -> RecordingWriter | None:
+        """What the run about to start records itself with (the previous scratch file goes).
+        None when it cannot be written: the run matters more than its recording."""
+        self._finish_writing(timeout=2.0)
         if self.last_run is not None:
             self.last_run.unlink(missing_ok=True)
         self.last_run = Path(tempfile.mktemp(suffix=SUFFIX, dir=self._scratch))
-        return self.last_run
+        try:
+            self._writer = RecordingWriter(self.last_run)
+        except OSError as exc:
+            log.warning("cannot record the run to %s: %s", self.last_run, exc)
+            self._writer = None
+        return self._writer
+
+    def _finish_writing(self, timeout: float = 30.0) -> bool:
+        """Wait until the last run's recording is complete on disk."""
+        if self._writer is None:
+            return True
+        done = self._writer.close(timeout)
+        if done:
+            self._writer = None
+        return done
 
     def run_ended(self) -> None:
+        if not self._finish_writing():
+            self.message.emit("The recording is still being written; save it in a moment.", True)
+            return
         if self.save_to and self.last_run is not None and self.last_run.exists():
             try:
                 shutil.copyfile(self.last_run, self.save_to)
@@ -56,6 +82,7 @@ class Recordings(QObject):
                 self.message.emit(f"Recording saved to {self.save_to}", False)
 
     def save_last_run(self, path: str) -> bool:
+        self._finish_writing()
         if self.last_run is None or not self.last_run.exists():
             self.message.emit("Run something first: there is no recording yet.", True)
             return False
@@ -111,6 +138,8 @@ class Recordings(QObject):
         return self.player.relay if self.player is not None else None
 
     def cleanup(self) -> None:
+        if self._writer is not None:
+            self._writer.finish()  # a run cut short by closing the window: no wait
         self.close()
         shutil.rmtree(self._scratch, ignore_errors=True)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
-from pathlib import Path
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal
 
@@ -29,12 +29,12 @@ class RunController(QObject):
     def is_running(self) -> bool:
         return self._thread is not None
 
-    def start(self, config: RunConfig, record_to: Path | None = None) -> bool:
+    def start(self, config: RunConfig, recording: Callable[[object], None] | None = None) -> bool:
         if self._thread is not None:
             return False
         thread = QThread()
         thread.setObjectName("engine")
-        worker = EngineWorker(config, record_to)
+        worker = EngineWorker(config, recording)
         worker.moveToThread(thread)
         thread.started.connect(worker.run)
         # quit() is thread-safe: call it from the engine's thread, not through the GUI thread's

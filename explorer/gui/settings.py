@@ -4,6 +4,7 @@ outdated value means its default (and a note in the log), never a crash."""
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings
@@ -43,6 +44,17 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+#: Settings with a fixed set of values: anything else (an older version's, a typo) is ignored.
+CHOICES: dict[str, tuple[Any, ...]] = {
+    "source": ("folder", "random", "dataset"),
+    "mode": ("eager", "lazy", "memmap", "hdf5"),
+    "storage": ("pil-list", "array-list", "contiguous", "shared-tensor"),
+    "theme": ("dark", "light", "high-contrast"),
+    "start_method": ("", "fork", "spawn", "forkserver"),
+    "index": ("list", "numpy"),
+}
+
+
 class AppSettings:
     """Typed access to QSettings. Pass a QSettings to redirect (tests use a temporary file)."""
 
@@ -50,6 +62,12 @@ class AppSettings:
         self.q = qsettings or QSettings(
             QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANIZATION, APPLICATION
         )
+        if self.q.status() != QSettings.Status.NoError:
+            log.warning(
+                "the settings file %s cannot be read (%s); using the defaults",
+                self.q.fileName(),
+                self.q.status().name,
+            )
 
     def get(self, key: str) -> Any:
         default = DEFAULTS[key]
@@ -61,8 +79,13 @@ class AppSettings:
                         raise ValueError(value)
                     return value.lower() == "true"
                 return bool(value)
-            return type(default)(value)
-        except (TypeError, ValueError) as exc:
+            value = type(default)(value)
+            if key in CHOICES and value not in CHOICES[key]:
+                raise ValueError(f"{value!r} is not one of {', '.join(map(repr, CHOICES[key]))}")
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ValueError(f"{value} is not a number")
+            return value
+        except (TypeError, ValueError, OverflowError) as exc:
             log.warning("setting %r has a bad value (%s); using the default %r", key, exc, default)
             return default
 
