@@ -4,5 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 PY=${PYTHON:-python3}
-"$PY" -c "import explorer.gui, torch, pytestqt" >/dev/null 2>&1 || bash scripts/install.sh
+"$PY" -c "import explorer.gui, torch, pytestqt, hypothesis" >/dev/null 2>&1 || bash scripts/install.sh
 exec "$PY" main.py "$@"

@@ -130,9 +130,9 @@ def test_timeline_names_the_batch_under_the_mouse(qtbot, window):
     window.controls.epochsSpin.setValue(1)
     _run_and_wait(qtbot, window)
     timeline = window.timeline
-    timeline._redraw()
+    timeline._redraw(force=True)
     assert timeline.lane_names() == ["main loop waits", "main process loads"]
-    bar = timeline._snapshot[5]
+    bar = timeline.bars()[5]
     x = (bar.fetch_start + bar.fetch_end) / 2
     assert timeline.describe_at(x, -1).startswith("batch 5 ")
     assert "the main process" in timeline.describe_at(x, -1)

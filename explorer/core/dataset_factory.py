@@ -15,6 +15,7 @@ import psutil
 from torch.utils.data import Dataset
 
 from .config import RunConfig
+from .dataset_info import DatasetInfo
 from .decode import DecodeError, read_header
 from .errors import DatasetError
 from .folder import FolderItem, FolderListing, SkippedFile
@@ -37,21 +38,6 @@ class SampleInfo:
     class_name: str | None
     original_size: tuple[int, int] | None
     original_mode: str | None
-
-
-@dataclass(frozen=True)
-class DatasetInfo:
-    kind: str  # "folder", "random" or "user"
-    mode: str  # eager, lazy, memmap, hdf5; "map" or "iterable" for the user's dataset
-    items: int | None  # None: a stream without a length
-    skipped: tuple[SkippedFile, ...]
-    init_s: float
-    classes: tuple[str, ...] = ()
-    estimated_eager_bytes: int | None = None
-    cache_file: str | None = None
-    cache_reused: bool | None = None
-    #: From the header scan of a folder: formats, modes, sizes, classes, duplicates...
-    scan: dict | None = None
 
 
 @dataclass

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .dataset_factory import DatasetInfo
+from .dataset_info import DatasetInfo
 from .folder import SkippedFile
 from .system_memory import SystemMemory
 

@@ -5,23 +5,26 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-
-import torch
+from typing import TYPE_CHECKING
 
 from .errors import ConfigError
 from .units import format_bytes
 
-DTYPES: dict[str, torch.dtype] = {
-    "float32": torch.float32,
-    "float16": torch.float16,
-    "bfloat16": torch.bfloat16,
-    "float64": torch.float64,
-    "uint8": torch.uint8,
-    "int8": torch.int8,
-    "int16": torch.int16,
-    "int32": torch.int32,
-    "int64": torch.int64,
-    "bool": torch.bool,
+if TYPE_CHECKING:  # torch is imported when a tensor is made, not to parse a spec: the
+    import torch  # window parses specs as they are typed, long before torch is needed
+
+#: dtype name -> bytes per element (the torch dtype of the same name)
+DTYPES: dict[str, int] = {
+    "float32": 4,
+    "float16": 2,
+    "bfloat16": 2,
+    "float64": 8,
+    "uint8": 1,
+    "int8": 1,
+    "int16": 2,
+    "int32": 4,
+    "int64": 8,
+    "bool": 1,
 }
 DTYPE_ALIASES = {
     "float": "float32",
@@ -48,11 +51,13 @@ class RandomSpec:
 
     @property
     def torch_dtype(self) -> torch.dtype:
-        return DTYPES[self.dtype]
+        import torch
+
+        return getattr(torch, self.dtype)
 
     @property
     def sample_bytes(self) -> int:
-        return math.prod(self.shape) * torch.empty((), dtype=self.torch_dtype).element_size()
+        return math.prod(self.shape) * DTYPES[self.dtype]
 
     @property
     def total_bytes(self) -> int:

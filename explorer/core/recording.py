@@ -44,7 +44,7 @@ _ALLOWED = {
         "RunFinished",
     )
 } | {
-    ("explorer.core.dataset_factory", "DatasetInfo"),
+    ("explorer.core.dataset_info", "DatasetInfo"),
     ("explorer.core.folder", "SkippedFile"),
     ("explorer.core.system_memory", "SystemMemory"),
     ("numpy", "ndarray"),

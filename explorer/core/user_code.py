@@ -9,6 +9,7 @@ same file again reloads it: an edit between two runs is picked up.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import inspect
 import os
 import sys
@@ -18,13 +19,12 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from torch.utils.data import Dataset, IterableDataset
-
 from .errors import ConfigError
 
 _OUR_CODE = (
     str(Path(__file__).resolve().parent.parent),  # explorer/
-    os.path.dirname(inspect.getfile(Dataset)),  # torch.utils.data
+    # torch.utils.data, found without importing torch (the window imports this module early)
+    os.path.join(os.path.dirname(importlib.util.find_spec("torch").origin or ""), "utils", "data"),
     os.path.dirname(importlib.__file__),
     "<frozen importlib",
 )
@@ -124,6 +124,8 @@ class Candidate:
 
 def candidates_in(module: ModuleType) -> list[Candidate]:
     """The Dataset classes and the functions defined in ``module``, in source order."""
+    from torch.utils.data import Dataset, IterableDataset
+
     found: list[tuple[int, Candidate]] = []
     for name, obj in vars(module).items():
         if name.startswith("_") or getattr(obj, "__module__", None) != module.__name__:

@@ -9,7 +9,6 @@ from collections.abc import Callable
 
 from PySide6.QtCore import Slot
 
-from ..core import engine
 from ..core.config import RunConfig
 from .event_relay import EventRelay
 
@@ -28,6 +27,9 @@ class EngineWorker(EventRelay):
 
     @Slot()
     def run(self) -> None:
+        # Imported here, on the engine's thread: torch stays off the window's start-up.
+        from ..core import engine
+
         recording = self.recording
         if recording is None:
             engine.run(self.config, self.feed, self._stop)

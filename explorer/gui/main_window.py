@@ -39,6 +39,7 @@ from ..core.events import (
     ProcessesChanged,
     RunFinished,
 )
+from ..core.memory_trim import trim_memory
 from ..core.recording import SUFFIX
 from ..core.sample_images import ensure_sample_folder
 from ..core.scan import scan_folder
@@ -366,6 +367,7 @@ class MainWindow(QMainWindow):
         self._traceback_box = box
 
     def _on_run_ended(self) -> None:
+        trim_memory()  # what the run freed goes back to the system, not kept by malloc
         self.recordings.run_ended()
         self.controls.set_running(False)
         self.status.show_preparing(False)

@@ -8,6 +8,8 @@ data comes in.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import psutil
 import pyqtgraph as pg
@@ -42,6 +44,17 @@ class _RoleSeries:
         self.buffer = SeriesBuffer(5)
 
 
+def nice_ceiling(value: float) -> float:
+    """The smallest of 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 times a power of ten ≥ ``value``."""
+    if not value > 0 or not math.isfinite(value):
+        return 1.0
+    power = 10 ** math.floor(math.log10(value))
+    for m in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
+        if m * power >= value * (1 - 1e-12):
+            return m * power
+    return 10 * power
+
+
 class MemoryChart(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -59,6 +72,7 @@ class MemoryChart(QWidget):
         self._pids_at_pss: frozenset[int] = frozenset()
         self._markers: list[pg.InfiniteLine] = []
         self._t_max = 0.0
+        self._ranges: tuple = ()
         self._dirty = False
 
         self.metricCombo = QComboBox(objectName="metricCombo")
@@ -155,6 +169,7 @@ class MemoryChart(QWidget):
             self.plot.removeItem(line)
         self._markers.clear()
         self._t_max = 0.0
+        self._ranges: tuple = ()
         self.totalsLabel.setText("")
         self.legendLabel.setText("")
         self._dirty = True
@@ -272,15 +287,36 @@ class MemoryChart(QWidget):
         for key, curve in self._total_curves.items():
             data = self._totals[key].view()
             curve.setData(data[:, 0], data[:, 1])
-        item = self.plot.getPlotItem()
         self._declutter_markers()
-        if self.follow_s > 0:
-            lo = max(0.0, self._t_max - self.follow_s)
-            item.setXRange(lo, max(lo + 1.0, self._t_max), padding=0.01)
-            item.enableAutoRange(axis="y")
-            item.setAutoVisible(y=True)
+        self._set_ranges()
+
+    def _set_ranges(self) -> None:
+        """Axes that move in steps, not with every sweep: redrawing an axis's text costs the
+        GUI thread milliseconds (pyqtgraph renders it anew whenever its range changes), and a
+        chart that rescales in calm steps is easier to read on a projector."""
+        item = self.plot.getPlotItem()
+        item.disableAutoRange()
+        if self.follow_s > 0:  # the last N seconds, sliding on by a tenth of N at a time
+            step = self.follow_s / 10
+            hi = max(self.follow_s, math.ceil(self._t_max / step) * step)
+            x_range = (hi - self.follow_s, hi)
         else:
-            item.enableAutoRange()
+            x_range = (0.0, nice_ceiling(self._t_max))
+        top = 0.0
+        for curve in self.plot.getPlotItem().listDataItems():
+            if not curve.isVisible():
+                continue
+            xs, ys = curve.getData()
+            if ys is None or not len(ys):
+                continue
+            shown = ys[(xs >= x_range[0]) & np.isfinite(ys)]
+            if len(shown):
+                top = max(top, float(shown.max()))
+        y_range = (0.0, nice_ceiling(top * 1.04))
+        if (x_range, y_range) != self._ranges:
+            self._ranges = (x_range, y_range)
+            item.setXRange(*x_range, padding=0)
+            item.setYRange(*y_range, padding=0)
 
     def set_font_scale(self, scale: float) -> None:
         """Axis text and marker captions grow with the window's text (presentation mode)."""

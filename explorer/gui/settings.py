@@ -84,6 +84,8 @@ class AppSettings:
                 raise ValueError(f"{value!r} is not one of {', '.join(map(repr, CHOICES[key]))}")
             if isinstance(value, float) and not math.isfinite(value):
                 raise ValueError(f"{value} is not a number")
+            if type(value) is int and not -(2**31) <= value < 2**31:  # a spin box's range
+                raise ValueError(f"{value} is out of range")
             return value
         except (TypeError, ValueError, OverflowError) as exc:
             log.warning("setting %r has a bad value (%s); using the default %r", key, exc, default)

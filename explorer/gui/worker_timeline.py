@@ -8,12 +8,12 @@ redraws on the window's coalescing timer, never per batch.
 
 from __future__ import annotations
 
-from collections import deque
+import math
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, QTimer
-from PySide6.QtGui import QCursor
+from PySide6.QtGui import QCursor, QShowEvent
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QToolTip, QVBoxLayout, QWidget
 
 from .palette import DARK, WORKER_COLORS, Theme
@@ -25,16 +25,30 @@ FOLLOW_SPAN_S = 10.0
 WAIT_LANE = 0  # y of the main loop's waiting lane; loaders are below it
 
 
+_FIELDS = [
+    ("index", "i8"),
+    ("epoch", "i8"),
+    ("lane", "i8"),
+    ("fetch_start", "f8"),
+    ("fetch_end", "f8"),
+    ("wait_start", "f8"),
+    ("wait_end", "f8"),
+    ("samples", "i8"),
+    ("decode_s", "f8"),
+]
+DTYPE = np.dtype(_FIELDS)
+
+
 class WorkerTimeline(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("workerTimeline")
         self.theme: Theme = DARK
-        self._bars: deque[TimelineBar] = deque(maxlen=MAX_BARS)
+        self._data = np.zeros(0, DTYPE)  # the last MAX_BARS batches, oldest first
         self._lanes: list[int] = []  # loader lanes in display order (MAIN_LANE, 0, 1...)
+        self._items: dict[int, pg.BarGraphItem] = {}  # one bar item per lane: one brush each
         self._dirty = False
-        self._arrays: dict[str, np.ndarray] = {}
-        self._snapshot: list[TimelineBar] = []
+        self._x_range: tuple[float, float] | None = None
 
         self.plot = pg.PlotWidget()
         self.plot.setObjectName("timelinePlot")
@@ -44,9 +58,7 @@ class WorkerTimeline(QWidget):
         item.showGrid(x=True, y=False, alpha=0.15)
         item.setMouseEnabled(x=True, y=False)
         item.hideButtons()
-        self.loadBars = pg.BarGraphItem(x0=[], x1=[], y0=[], y1=[])
         self.waitBars = pg.BarGraphItem(x0=[], x1=[], y0=[], y1=[])
-        self.plot.addItem(self.loadBars)
         self.plot.addItem(self.waitBars)
         item.getViewBox().sigRangeChangedManually.connect(self._stop_following)
         self.plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
@@ -78,92 +90,119 @@ class WorkerTimeline(QWidget):
 
     # ----------------------------------------------------------------- data
     def clear(self) -> None:
-        self._bars.clear()
+        self._data = np.zeros(0, DTYPE)
+        for lane_item in self._items.values():
+            self.plot.removeItem(lane_item)
+        self._items.clear()
         self._lanes = []
-        self._arrays = {}
+        self._x_range = None
         self.hoverLabel.clear()
         self.followCheck.setChecked(True)
         self._dirty = True
-        self._redraw()
+        self._redraw(force=True)
 
     def add_bars(self, bars: list[TimelineBar]) -> None:
-        self._bars.extend(bars)
+        new = np.array(
+            [
+                (b.index, b.epoch, b.lane, b.fetch_start, b.fetch_end, b.wait_start, b.wait_end,
+                 b.samples, b.decode_s)
+                for b in bars
+            ],
+            DTYPE,
+        )  # fmt: skip
+        keep = max(0, MAX_BARS - len(new))
+        self._data = np.concatenate((self._data[len(self._data) - keep :], new[-MAX_BARS:]))
         self._dirty = True
 
     def bar_count(self) -> int:
-        return len(self._bars)
+        return len(self._data)
+
+    def bars(self) -> list[TimelineBar]:
+        return [self._bar(row) for row in self._data]
 
     def lane_names(self) -> list[str]:
-        return ["main loop waits"] + [_lane_name(lane) for lane in self._lanes]
+        return ["main loop waits"] + [_lane_name(lane) for lane in self._lanes_in_data()]
+
+    def _lanes_in_data(self) -> list[int]:
+        return [int(v) for v in np.unique(self._data["lane"])]
 
     def bar_at(self, x: float, y: float) -> TimelineBar | None:
         """The batch drawn at (x seconds, y lane), if any."""
-        a = self._arrays
-        if not a or not len(a["index"]):
+        d = self._data
+        if not len(d):
             return None
         row = round(y)
         if row == WAIT_LANE:
-            hit = (a["wait_start"] <= x) & (x <= a["wait_end"])
+            hit = (d["wait_start"] <= x) & (x <= d["wait_end"])
         else:
-            hit = (a["row"] == row) & (a["fetch_start"] <= x) & (x <= a["fetch_end"])
+            lanes = self._lanes_in_data()
+            if not 1 <= -row <= len(lanes):
+                return None
+            lane = lanes[-row - 1]
+            hit = (d["lane"] == lane) & (d["fetch_start"] <= x) & (x <= d["fetch_end"])
         found = np.flatnonzero(hit)
-        if not len(found):
-            return None
-        return self._snapshot[int(found[-1])]
+        return self._bar(d[found[-1]]) if len(found) else None
 
     def describe_at(self, x: float, y: float) -> str:
         bar = self.bar_at(x, y)
         return bar.describe() if bar is not None else ""
 
+    @staticmethod
+    def _bar(row: np.void) -> TimelineBar:
+        return TimelineBar(*(row[name].item() for name, _ in _FIELDS))
+
     # ----------------------------------------------------------------- drawing
-    def _redraw(self) -> None:
-        if not self._dirty:
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._redraw()  # drawn only while visible
+
+    def _redraw(self, force: bool = False) -> None:
+        if not self._dirty or not (force or self.isVisible()):
             return
         self._dirty = False
-        bars = list(self._bars)
-        self._snapshot = bars
-        lanes = sorted({b.lane for b in bars})
+        d = self._data
+        lanes = self._lanes_in_data()
         if lanes != self._lanes:
             self._lanes = lanes
             self._set_lane_ticks()
-        row_of = {lane: -(i + 1) for i, lane in enumerate(lanes)}
-        n = len(bars)
-        a = {
-            "index": np.fromiter((b.index for b in bars), int, n),
-            "row": np.fromiter((row_of[b.lane] for b in bars), int, n),
-            "fetch_start": np.fromiter((b.fetch_start for b in bars), float, n),
-            "fetch_end": np.fromiter((b.fetch_end for b in bars), float, n),
-            "wait_start": np.fromiter((b.wait_start for b in bars), float, n),
-            "wait_end": np.fromiter((b.wait_end for b in bars), float, n),
-        }
-        self._arrays = a
-        brush_of = {lane: _lane_brush(lane, self.theme) for lane in lanes}
-        brushes = [brush_of[b.lane] for b in bars]
-        # A 1-pixel minimum keeps instant batches visible without hiding the gaps.
-        self.loadBars.setOpts(
-            x0=a["fetch_start"],
-            x1=a["fetch_end"],
-            y0=a["row"] - 0.38,
-            y1=a["row"] + 0.38,
-            brushes=brushes,
-            pen=pg.mkPen(self.theme.background, width=0.5),
-        )
-        waiting = a["wait_end"] - a["wait_start"] > 1e-4
+        for i, lane in enumerate(lanes):
+            lane_item = self._items.get(lane)
+            if lane_item is None:
+                lane_item = pg.BarGraphItem(x0=[], x1=[], y0=[], y1=[])
+                self.plot.addItem(lane_item)
+                self._items[lane] = lane_item
+            mine = d[d["lane"] == lane]
+            row = -(i + 1)
+            lane_item.setOpts(
+                x0=mine["fetch_start"],
+                x1=mine["fetch_end"],
+                y0=np.full(len(mine), row - 0.38),
+                y1=np.full(len(mine), row + 0.38),
+                brush=_lane_brush(lane, self.theme),
+                pen=pg.mkPen(self.theme.background, width=0.5),
+            )
+        waiting = d[d["wait_end"] - d["wait_start"] > 1e-4]
         self.waitBars.setOpts(
-            x0=a["wait_start"][waiting],
-            x1=a["wait_end"][waiting],
-            y0=np.full(int(waiting.sum()), WAIT_LANE - 0.38),
-            y1=np.full(int(waiting.sum()), WAIT_LANE + 0.38),
+            x0=waiting["wait_start"],
+            x1=waiting["wait_end"],
+            y0=np.full(len(waiting), WAIT_LANE - 0.38),
+            y1=np.full(len(waiting), WAIT_LANE + 0.38),
             brush=pg.mkBrush(self.theme.error),
             pen=pg.mkPen(None),
         )
         vb = self.plot.getPlotItem().getViewBox()
         vb.setYRange(-len(lanes) - 0.6, 0.6, padding=0)
-        if self.followCheck.isChecked() and n:
-            end = float(max(a["fetch_end"].max(), a["wait_end"].max()))
-            first = float(min(a["fetch_start"].min(), a["wait_start"].min()))
-            start = max(first, end - FOLLOW_SPAN_S)
-            vb.setXRange(start, max(end, start + 0.05), padding=0.02)
+        if self.followCheck.isChecked() and len(d):
+            # Slides on by a tenth of the span at a time: an axis redrawn at every frame
+            # costs the GUI thread milliseconds.
+            end = float(max(d["fetch_end"].max(), d["wait_end"].max()))
+            first = float(min(d["fetch_start"].min(), d["wait_start"].min()))
+            step = FOLLOW_SPAN_S / 10
+            hi = max(first + step, math.ceil(end / step) * step)
+            x_range = (max(first, hi - FOLLOW_SPAN_S), hi)
+            if x_range != self._x_range:
+                self._x_range = x_range
+                vb.setXRange(*x_range, padding=0.02)
 
     def _set_lane_ticks(self) -> None:
         ticks = [(WAIT_LANE, "main loop waits")]
@@ -180,9 +219,11 @@ class WorkerTimeline(QWidget):
 
     # ----------------------------------------------------------------- interaction
     def _stop_following(self, *_: object) -> None:
+        self._x_range = None
         self.followCheck.setChecked(False)
 
     def _set_following(self, on: bool) -> None:
+        self._x_range = None
         if on:
             self._dirty = True
 
