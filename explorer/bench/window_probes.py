@@ -152,8 +152,9 @@ def longrun(batches: int) -> dict:
             samples.append((now, done, me.memory_info().rss))
             next_at = now + 1.0
     wall = time.monotonic() - t0
-    samples.append((wall, batches, me.memory_info().rss))
-    # The reference: RSS once the first minute (or, in a shorter run, its first third) is over.
+    after = me.memory_info().rss  # the run over, its dataset freed
+    # The reference: RSS once the first minute (or, in a shorter run, its first third) is
+    # over; against it, the last reading while the run was still going.
     ref_t = min(60.0, wall / 3)
     ref = next(s for s in samples if s[0] >= ref_t)
     window.close()
@@ -163,6 +164,7 @@ def longrun(batches: int) -> dict:
         "reference_t": ref[0],
         "rss_reference": ref[2],
         "rss_end": samples[-1][2],
+        "rss_after_run": after,
         "growth_bytes": samples[-1][2] - ref[2],
         "status": window.last_finished.status if window.last_finished else "?",
     }

@@ -49,7 +49,7 @@ class BuiltDataset:
     collate_fn: Callable[[list], Any] | None = None
     iterable: bool = False
 
-    def describe(self, index: int) -> SampleInfo:
+    def describe(self, index: int, header: bool = True) -> SampleInfo:
         path_of: Callable[[int], str | None] = getattr(self.dataset, "path", lambda i: None)
         path = path_of(index)
         class_name = None
@@ -57,8 +57,8 @@ class BuiltDataset:
             labels = getattr(self.dataset, "labels", None)
             if labels is not None and 0 <= index < len(labels):
                 class_name = self.listing.class_name(int(labels[index]))
-        if path is None:
-            return SampleInfo(None, class_name, None, None)
+        if path is None or not header:
+            return SampleInfo(path, class_name, None, None)
         try:
             header = read_header(path)
             return SampleInfo(path, class_name, header.size, header.mode)

@@ -459,7 +459,9 @@ class _PreviewPicker:
         if rgb is None:
             rgb = torch.zeros((8, 8, 3), dtype=torch.uint8).numpy()
         lo, hi, mean = tensor_stats(x)
-        info = self.built.describe(index)
+        # Path and class only: the file's own header (original size and mode) is read by the
+        # detail view when someone asks, not here for every previewed sample.
+        info = self.built.describe(index, header=False)
         errors = batch.get("error")
         return PreviewSample(
             index=index,

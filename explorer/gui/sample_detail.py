@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import html
+import os
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from ..core.decode import DecodeError, read_header
 from ..core.events import PreviewSample
 from .images import pixmap_from_rgb
 
@@ -22,9 +24,16 @@ def describe_sample(s: PreviewSample) -> list[tuple[str, str]]:
         rows.append(("file", s.path))
     if s.caption:
         rows.append(("with", s.caption))
-    if s.original_size:
-        w, h = s.original_size
-        rows.append(("original", f"{w} × {h}, mode {s.original_mode}"))
+    size, mode = s.original_size, s.original_mode
+    if size is None and s.path and os.path.isfile(s.path):  # read now, when asked
+        try:
+            header = read_header(s.path)
+            size, mode = header.size, header.mode
+        except DecodeError:
+            pass
+    if size:
+        w, h = size
+        rows.append(("original", f"{w} × {h}, mode {mode}"))
     rows += [
         ("tensor", f"shape {tuple(s.shape)}, {s.dtype}"),
         ("values", f"min {s.min:.4g}, max {s.max:.4g}, mean {s.mean:.4g}"),
