@@ -314,7 +314,7 @@ def config_from_args(args: argparse.Namespace, **overrides: Any) -> Any:
         "decode_timeout": args.decode_timeout,
         "step_ms": args.step_ms,
         # Headless runs make thumbnails only for a recording: nobody else would see them.
-        "preview_interval": 0.25 if getattr(args, "record", None) else 0.0,
+        "preview_interval": 0.5 if getattr(args, "record", None) else 0.0,
     }
     unknown = set(overrides) - set(options)
     if unknown:

@@ -164,6 +164,12 @@ def run_benchmark(quick: bool, only: set[str] | None) -> list[Figure]:
             )
             extra = (rss - bare) / (1 << 20)
             r = {"app_rss": rss, "bare_rss": bare, "extra_mib": extra}
+            if probe == "idle-after-run":  # what running torch at all adds, for comparison
+                loop = _median_probe(
+                    ["-m", "explorer.bench.window_probes", "bare-idle-after-loader", "3"], "rss", 3
+                )
+                r["bare_after_loader_rss"] = loop
+                r["extra_over_bare_after_loader_mib"] = (rss - loop) / (1 << 20)
             ok = extra <= 40 * 1e6 / (1 << 20)
             add(f"idle memory {label} over torch+Qt+window", extra, "≤ +40 MB", ok, "MiB", r)
     if want("longrun"):

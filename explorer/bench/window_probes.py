@@ -220,9 +220,15 @@ def main(argv: list[str]) -> None:
         app, window = bare_window(with_torch=False)
         _print({"first_paint_s": first_paint(app, window)})
         os._exit(0)
-    if kind == "bare-idle":
+    if kind in ("bare-idle", "bare-idle-after-loader"):
         app, window = bare_window(with_torch=True)
         first_paint(app, window)
+        if kind == "bare-idle-after-loader":  # the same run as the app's, in a bare loop
+            import torch
+            from torch.utils.data import DataLoader, TensorDataset
+
+            for _ in DataLoader(TensorDataset(torch.rand(2000, 3, 32, 32)), batch_size=64):
+                pass
         _print({"rss": idle_rss(app, float(argv[1]))})
         os._exit(0)
     if kind == "responsive":

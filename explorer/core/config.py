@@ -68,7 +68,7 @@ class RunConfig:
     cache_dir: str | None = None
     allow_over_budget: bool = False
     #: Seconds between batches that carry preview thumbnails; 0 turns the preview off.
-    preview_interval: float = 0.25
+    preview_interval: float = 0.5
     preview_count: int = 16
     extra: dict[str, Any] = field(default_factory=dict)
 

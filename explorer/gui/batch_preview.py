@@ -89,7 +89,7 @@ class BatchPreview(QWidget):
         super().__init__(parent)
         self.setObjectName("batchPreview")
         self.title = QLabel("Batch preview", objectName="previewTitle")
-        self.title.setToolTip("A few batches a second are shown, exactly as the model gets them.")
+        self.title.setToolTip("Two batches a second are shown, exactly as the model gets them.")
         self._grid_host = QWidget()
         self._grid = QGridLayout(self._grid_host)
         self._grid.setSpacing(4)
