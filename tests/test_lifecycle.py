@@ -116,6 +116,7 @@ def _start(args, env=None):
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=True,  # its own process group, as a terminal's foreground job
     )
 
 
@@ -150,7 +151,10 @@ def test_ctrl_c_and_sigterm_end_the_program_and_its_workers(tmp_path, how):
     workers = _workers_of(proc, 2)
     time.sleep(0.5)  # mid-run
     t0 = time.monotonic()
-    proc.send_signal(getattr(signal, name))
+    if name == "SIGINT":  # Ctrl+C: the terminal signals the whole group, workers included
+        os.killpg(proc.pid, signal.SIGINT)
+    else:  # kill PID, a service manager: the main process only
+        proc.send_signal(signal.SIGTERM)
     try:
         code = proc.wait(timeout=3.0)
     except subprocess.TimeoutExpired:
@@ -265,3 +269,17 @@ def test_broken_settings_mean_defaults_and_a_note(qtbot, tmp_path, caplog):
     for key in ("theme", "mode", "source", "workers", "font_scale", "shuffle"):
         assert f"setting '{key}' has a bad value" in caplog.text
     window.close()
+
+
+def test_workers_die_with_a_main_process_that_is_killed(tmp_path):
+    """A main process killed outright cannot end its workers: the kernel does (PDEATHSIG)."""
+    proc = _start(["--headless", "--random", SPEC, "--workers", "2", "--epochs", "50"])
+    workers = _workers_of(proc, 2)
+    proc.kill()
+    proc.wait()
+    deadline = time.monotonic() + 3.0
+    alive = workers
+    while alive and time.monotonic() < deadline:
+        alive = [w for w in workers if w.is_running() and w.status() != psutil.STATUS_ZOMBIE]
+        time.sleep(0.05)
+    assert not alive, f"orphaned workers: {[w.pid for w in alive]}"

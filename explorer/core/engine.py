@@ -8,10 +8,12 @@ sampler's thread, so it must be thread-safe (a Qt signal emit is; so is RunRecor
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import logging
 import multiprocessing
 import os
+import signal
 import threading
 import time
 import traceback
@@ -58,9 +60,31 @@ def worker_pids(iterator: Any) -> dict[int, int]:
     return {p.pid: wid for wid, p in enumerate(procs) if getattr(p, "pid", None)}
 
 
+def die_with_parent() -> None:
+    """Linux: the kernel kills this worker if the thread that started it ends first. A
+    process that is killed or aborts cannot shut its workers down; without this they may
+    block forever on a pipe nobody reads (seen: orphans alive for hours)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux
+        pass
+
+
+PR_SET_PDEATHSIG = 1
+
+
 def record_start_up_uss(array: Any, worker_id: int) -> None:
     """``worker_init_fn``: the worker's USS once it has started, before its first sample: the
-    baseline against which copy-on-read is measured."""
+    baseline against which copy-on-read is measured.
+
+    It also makes the worker ignore SIGINT. Ctrl+C in a terminal goes to the whole process
+    group: a worker interrupted mid-put would die holding the queue's lock, or leave its
+    feeder thread blocked on a pipe nobody reads (an orphan that never ends), while the main
+    process, which did get the signal, ends every worker cleanly anyway.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent()
     try:
         array[worker_id] = psutil.Process().memory_full_info().uss
     except (psutil.Error, OSError):
