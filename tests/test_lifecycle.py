@@ -30,17 +30,14 @@ def _python_threads() -> list[str]:
 
 
 def _configure(window, *, workers, method, eager_folder=None):
-    c = window.controls
-    if eager_folder is not None:
-        c.set_folder(str(eager_folder))
-        c.set_mode("eager")
-    else:
-        c.set_source("random")
-        c.randomSpecEdit.setText(SPEC)
-        c.set_mode("lazy")
-    c.workersSpin.setValue(workers)
-    c.epochsSpin.setValue(2)
-    c.memoryOptions.set_values({"start_method": method})
+    source = (
+        {"folder": str(eager_folder), "mode": "eager"}
+        if eager_folder
+        else {"random": SPEC, "mode": "lazy"}
+    )
+    window.controls.apply_options(
+        {**source, "workers": workers, "epochs": 2, "start_method": method}
+    )
 
 
 def _run_then_stop(qtbot, window, moment):
@@ -218,10 +215,11 @@ def test_uncaught_exceptions_are_logged_and_shown(qtbot, window, monkeypatch, ca
     def thread_that_fails():
         raise KeyError("a thread's bug")
 
+    window.show()
     threading.Thread(target=thread_that_fails, name="loader-helper").start()
     qtbot.waitUntil(lambda: "loader-helper" in window.status.message.text(), timeout=3000)
     assert window.errors.count == 2
-    assert window.isVisible() or True  # nothing closed the window
+    assert window.isVisible()  # nothing closed the window
     assert not window.runs.is_running()
     assert window.start_run()  # and it still works
     window.stop_run()

@@ -68,11 +68,9 @@ def _run_and_wait(qtbot, window, timeout=60000):
 
 
 def test_replay_shows_what_the_live_run_showed(qtbot, window, tmp_path):
-    window.controls.randomSpecEdit.setText("1500:3x24x24")
-    window.controls.batchSizeSpin.setValue(16)
-    window.controls.workersSpin.setValue(2)
-    window.controls.stepSpin.setValue(4)
-    window.controls.epochsSpin.setValue(1)
+    window.controls.apply_options(
+        {"random": "1500:3x24x24", "batch_size": 16, "workers": 2, "step_ms": 4, "epochs": 1}
+    )
     _run_and_wait(qtbot, window)
     live = dict(window._worker.counts)
     assert live["batches"] == 94 and live["thumbnails"] > 0
@@ -123,11 +121,9 @@ def test_opening_a_bad_recording_says_why_and_keeps_the_window(qtbot, window, tm
 
 
 def test_timeline_names_the_batch_under_the_mouse(qtbot, window):
-    window.controls.randomSpecEdit.setText("400:3x16x16")
-    window.controls.batchSizeSpin.setValue(20)
-    window.controls.workersSpin.setValue(0)
-    window.controls.stepSpin.setValue(10)
-    window.controls.epochsSpin.setValue(1)
+    window.controls.apply_options(
+        {"random": "400:3x16x16", "batch_size": 20, "workers": 0, "step_ms": 10, "epochs": 1}
+    )
     _run_and_wait(qtbot, window)
     timeline = window.timeline
     timeline._redraw(force=True)

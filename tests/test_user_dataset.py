@@ -218,8 +218,11 @@ def test_the_preview_shows_every_kind_of_sample(qtbot):
     samples = tuple(_user_preview(view_sample(s), i, 0) for i, s in enumerate(SAMPLES.values()))
     preview.show_batch(BatchDone(1.0, 0, 0, 0, 0.0, len(samples), (), samples))
     assert preview.thumbnail_count() == len(SAMPLES)
-    cards = [t for t in preview._tiles if t.sample is not None and t.sample.card]
-    assert (cards and "int64 128" in cards[0].picture.text()) or cards
+    tokens = preview._tiles[list(SAMPLES).index("token ids")]
+    assert "int64 128" in tokens.picture.text()  # a card of its structure, not a picture
+    assert tokens.picture.pixmap().isNull()
+    image = preview._tiles[list(SAMPLES).index("chw float normalized")]
+    assert not image.picture.pixmap().isNull() and not image.picture.text()
     for sample in samples:
         preview.open_detail(sample).close()
 

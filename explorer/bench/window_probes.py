@@ -87,14 +87,10 @@ def _wait(app, condition, timeout: float) -> None:  # type: ignore[no-untyped-de
 
 
 def _set_random(window, spec: str, workers: int, epochs: int = 1) -> None:  # type: ignore[no-untyped-def]
-    c = window.controls
-    c.set_source("random")
-    c.randomSpecEdit.setText(spec)
-    c.set_mode("lazy")
-    c.workersSpin.setValue(workers)
-    c.epochsSpin.setValue(epochs)
-    c.batchSizeSpin.setValue(64)
-    c.stepSpin.setValue(0)
+    window.controls.apply_options(
+        {"random": spec, "mode": "lazy", "workers": workers, "epochs": epochs, "batch_size": 64,
+         "step_ms": 0}
+    )  # fmt: skip
 
 
 def responsive(seconds: float) -> dict:

@@ -172,26 +172,10 @@ def run(config: RunConfig, emit: Emit, stop: threading.Event | None = None) -> R
             now(), "failed", exc.message, counts.batches, counts.samples, details=exc.details
         )
     except Exception as exc:
-        if config.dataset is not None:  # most likely their code: say where in it
-            reason, details = _user_failure(exc)
-            finished = RunFinished(
-                now(), "failed", reason, counts.batches, counts.samples, details=details
-            )
-        elif "Original Traceback" in str(exc):  # raised in a worker, re-raised by DataLoader
-            line, details = worker_error(str(exc))
-            finished = RunFinished(
-                now(), "failed", line, counts.batches, counts.samples, details=details
-            )
-        else:
-            log.exception("run failed")
-            finished = RunFinished(
-                now(),
-                "failed",
-                f"{type(exc).__name__}: {exc}",
-                counts.batches,
-                counts.samples,
-                details=traceback.format_exc(),
-            )
+        reason, details = _failure(exc, users_code=config.dataset is not None)
+        finished = RunFinished(
+            now(), "failed", reason, counts.batches, counts.samples, details=details
+        )
     finally:
         sampler.stop()
         if payload is not None:
@@ -213,14 +197,20 @@ def run(config: RunConfig, emit: Emit, stop: threading.Event | None = None) -> R
     return finished
 
 
-def _user_failure(exc: BaseException) -> tuple[str, str]:
-    """An exception from the user's dataset or collate, as (one line, their traceback)."""
+def _failure(exc: BaseException, users_code: bool) -> tuple[str, str]:
+    """A run's exception as (one line, a traceback). One raised in a worker and re-raised
+    by the DataLoader is told from the worker's traceback; with the user's own dataset the
+    frames shown are theirs."""
     text = str(exc)
-    if "Original Traceback" in text:  # raised in a worker, re-raised here by the DataLoader
+    prefix = "your dataset raised " if users_code else ""
+    if "Original Traceback" in text:
         line, tb = worker_error(text)
-        return f"your dataset raised {line}", tb
-    err = user_error(exc, "your dataset raised")
-    return err.message.replace("raised: ", "raised ", 1), err.details
+        return prefix + line, tb
+    if users_code:
+        err = user_error(exc, "your dataset raised")
+        return err.message.replace("raised: ", "raised ", 1), err.details
+    log.exception("run failed")
+    return f"{type(exc).__name__}: {exc}", traceback.format_exc()
 
 
 class _Counts:

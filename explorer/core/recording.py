@@ -167,7 +167,8 @@ class Recording:
     def count(self, kind: type) -> int:
         return sum(isinstance(e, kind) for e in self.events)
 
-    def count_batches(self) -> int:
+    @property
+    def batches(self) -> int:
         return self.count(_events.BatchDone)
 
     @property

@@ -58,8 +58,6 @@ WINDOW_OPTIONS = (
 
 
 def _probe(app: QApplication, window: MainWindow, probe: str) -> None:
-    import json
-
     from ..bench.window_probes import first_paint, idle_rss
 
     result = {"first_paint_s": first_paint(app, window)}

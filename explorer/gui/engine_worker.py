@@ -4,7 +4,6 @@ every event is also recorded, on the writer's own thread."""
 
 from __future__ import annotations
 
-import gc
 import threading
 from collections.abc import Callable
 
@@ -12,19 +11,7 @@ from PySide6.QtCore import Slot
 
 from ..core.config import RunConfig
 from .event_relay import EventRelay
-
-_frozen = False
-
-
-def _freeze_imports_once() -> None:
-    """Move what exists once torch is imported (modules, torch's own objects: most of the
-    heap, and all long-lived) out of the garbage collector's sight. Full collections, which
-    run on the GUI thread, then walk only what was made since: milliseconds, not the 0.4 s
-    pauses measured before."""
-    global _frozen
-    if not _frozen:
-        _frozen = True
-        gc.freeze()
+from .gc_on_gui_thread import freeze_long_lived_once
 
 
 class EngineWorker(EventRelay):
@@ -44,7 +31,7 @@ class EngineWorker(EventRelay):
         # Imported here, on the engine's thread: torch stays off the window's start-up.
         from ..core import engine
 
-        _freeze_imports_once()
+        freeze_long_lived_once()  # torch's objects: never garbage, never walked again
 
         recording = self.recording
         if recording is None:

@@ -27,7 +27,7 @@ from ..core.events import (
 )
 from ..core.report import RunRecorder
 from .run_stats import RateWindow, RunStats
-from .timeline_data import TimelineBar, bar_of
+from .timeline_data import bar_row
 
 STATS_INTERVAL_S = 0.1
 
@@ -38,7 +38,7 @@ class EventRelay(QObject):
     datasetReady = Signal(object)  # DatasetReady
     epochStarted = Signal(object)  # EpochStarted
     stats = Signal(object)  # RunStats
-    timeline = Signal(object)  # list[TimelineBar], the batches since the last one
+    timeline = Signal(object)  # list of timeline_data.ROW tuples: batches since the last
     preview = Signal(object)  # BatchDone with a preview
     memorySweep = Signal(object)  # MemorySweep
     processesChanged = Signal(object)  # ProcessesChanged
@@ -57,7 +57,7 @@ class EventRelay(QObject):
         self._epoch_batches: int | None = None
         self._last_stats = 0.0
         self._last_t = 0.0
-        self._bars: list[TimelineBar] = []
+        self._bars: list[tuple] = []
         #: What went out, for the curious and for tests: batches, memory rows, thumbnails.
         self.counts = {"batches": 0, "memory_rows": 0, "thumbnails": 0}
         #: The run's figures for the runs table (counts, not one row per batch).
@@ -101,7 +101,7 @@ class EventRelay(QObject):
         self._samples += event.samples
         self._failed += len(event.failed)
         self._last_t = event.t
-        self._bars.append(bar_of(event))
+        self._bars.append(bar_row(event))
         self.counts["batches"] += 1
         if event.preview:
             self.counts["thumbnails"] += len(event.preview)

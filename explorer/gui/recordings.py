@@ -122,7 +122,7 @@ class Recordings(QObject):
         status = fin.status if fin is not None else "cut short"
         self.message.emit(
             f"Opened {Path(recording.path).name}: {recording.duration:.1f} s run ({status}), "
-            f"{recording.count_batches():,} batches. Press Play, or drag the slider.",
+            f"{recording.batches:,} batches. Press Play, or drag the slider.",
             False,
         )
         player.seek(0.0)

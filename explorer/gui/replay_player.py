@@ -49,9 +49,7 @@ class ReplayPlayer(QObject):
         return self._next >= len(self.events)
 
     def play(self) -> None:
-        if self.at_end():
-            self._restart()
-        if self.relay is None:
+        if self.relay is None or self.at_end():  # never played, or played to its end
             self._restart()
         self._wall = time.monotonic()
         self._timer.start()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+
+import numpy as np
 
 from ..core.events import BatchDone
 
@@ -32,18 +34,30 @@ class TimelineBar:
         )
 
 
-def bar_of(event: BatchDone) -> TimelineBar:
+#: One bar as a numpy record: the timeline keeps its bars in one structured array.
+ROW = np.dtype(
+    [(f.name, "f8" if f.type in ("float", float) else "i8") for f in fields(TimelineBar)]
+)
+
+
+def bar_row(event: BatchDone) -> tuple:
+    """``event``'s bar as a plain tuple in ROW's field order (cheap: made for every batch)."""
     wait_start = event.t - event.wait_s
     fetch_start = event.fetch_start if event.fetch_start is not None else wait_start
     fetch_end = event.fetch_end if event.fetch_end is not None else event.t
-    return TimelineBar(
-        index=event.index,
-        epoch=event.epoch,
-        lane=MAIN_LANE if event.worker is None else event.worker,
-        fetch_start=fetch_start,
-        fetch_end=max(fetch_end, fetch_start),
-        wait_start=wait_start,
-        wait_end=event.t,
-        samples=event.samples,
-        decode_s=event.decode_s,
+    lane = MAIN_LANE if event.worker is None else event.worker
+    return (
+        event.index,
+        event.epoch,
+        lane,
+        fetch_start,
+        max(fetch_end, fetch_start),
+        wait_start,
+        event.t,
+        event.samples,
+        event.decode_s,
     )
+
+
+def bar_of(row: np.void) -> TimelineBar:
+    return TimelineBar(*row.tolist())

@@ -18,25 +18,11 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QToolTip, QVBoxLay
 
 from .palette import DARK, WORKER_COLORS, Theme
 from .plot_style import scale_axis_fonts, style_plot
-from .timeline_data import MAIN_LANE, TimelineBar
+from .timeline_data import MAIN_LANE, ROW, TimelineBar, bar_of
 
 MAX_BARS = 4000
 FOLLOW_SPAN_S = 10.0
 WAIT_LANE = 0  # y of the main loop's waiting lane; loaders are below it
-
-
-_FIELDS = [
-    ("index", "i8"),
-    ("epoch", "i8"),
-    ("lane", "i8"),
-    ("fetch_start", "f8"),
-    ("fetch_end", "f8"),
-    ("wait_start", "f8"),
-    ("wait_end", "f8"),
-    ("samples", "i8"),
-    ("decode_s", "f8"),
-]
-DTYPE = np.dtype(_FIELDS)
 
 
 class WorkerTimeline(QWidget):
@@ -44,7 +30,7 @@ class WorkerTimeline(QWidget):
         super().__init__(parent)
         self.setObjectName("workerTimeline")
         self.theme: Theme = DARK
-        self._data = np.zeros(0, DTYPE)  # the last MAX_BARS batches, oldest first
+        self._data = np.zeros(0, ROW)  # the last MAX_BARS batches, oldest first
         self._lanes: list[int] = []  # loader lanes in display order (MAIN_LANE, 0, 1...)
         self._items: dict[int, pg.BarGraphItem] = {}  # one bar item per lane: one brush each
         self._dirty = False
@@ -90,7 +76,7 @@ class WorkerTimeline(QWidget):
 
     # ----------------------------------------------------------------- data
     def clear(self) -> None:
-        self._data = np.zeros(0, DTYPE)
+        self._data = np.zeros(0, ROW)
         for lane_item in self._items.values():
             self.plot.removeItem(lane_item)
         self._items.clear()
@@ -101,15 +87,9 @@ class WorkerTimeline(QWidget):
         self._dirty = True
         self._redraw(force=True)
 
-    def add_bars(self, bars: list[TimelineBar]) -> None:
-        new = np.array(
-            [
-                (b.index, b.epoch, b.lane, b.fetch_start, b.fetch_end, b.wait_start, b.wait_end,
-                 b.samples, b.decode_s)
-                for b in bars
-            ],
-            DTYPE,
-        )  # fmt: skip
+    def add_bars(self, rows: list[tuple]) -> None:
+        """Bars as timeline_data.bar_row tuples (what EventRelay sends)."""
+        new = np.array(rows, ROW)
         keep = max(0, MAX_BARS - len(new))
         self._data = np.concatenate((self._data[len(self._data) - keep :], new[-MAX_BARS:]))
         self._dirty = True
@@ -118,7 +98,7 @@ class WorkerTimeline(QWidget):
         return len(self._data)
 
     def bars(self) -> list[TimelineBar]:
-        return [self._bar(row) for row in self._data]
+        return [bar_of(row) for row in self._data]
 
     def lane_names(self) -> list[str]:
         return ["main loop waits"] + [_lane_name(lane) for lane in self._lanes_in_data()]
@@ -141,15 +121,11 @@ class WorkerTimeline(QWidget):
             lane = lanes[-row - 1]
             hit = (d["lane"] == lane) & (d["fetch_start"] <= x) & (x <= d["fetch_end"])
         found = np.flatnonzero(hit)
-        return self._bar(d[found[-1]]) if len(found) else None
+        return bar_of(d[found[-1]]) if len(found) else None
 
     def describe_at(self, x: float, y: float) -> str:
         bar = self.bar_at(x, y)
         return bar.describe() if bar is not None else ""
-
-    @staticmethod
-    def _bar(row: np.void) -> TimelineBar:
-        return TimelineBar(*(row[name].item() for name, _ in _FIELDS))
 
     # ----------------------------------------------------------------- drawing
     def showEvent(self, event: QShowEvent) -> None:
