@@ -273,6 +273,7 @@ def test_workers_die_with_a_main_process_that_is_killed(tmp_path):
     """A main process killed outright cannot end its workers: the kernel does (PDEATHSIG)."""
     proc = _start(["--headless", "--random", SPEC, "--workers", "2", "--epochs", "50"])
     workers = _workers_of(proc, 2)
+    time.sleep(0.5)  # mid-run (a kill during start-up is covered too: see die_with_parent)
     proc.kill()
     proc.wait()
     deadline = time.monotonic() + 3.0
