@@ -17,7 +17,7 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QSplitter
 
-from explorer.core.sample_images import ensure_sample_folder
+from explorer.core.datasets.sample_images import ensure_sample_folder
 from explorer.gui import MainWindow
 from explorer.gui.settings import AppSettings
 

@@ -19,7 +19,7 @@ import psutil
 import pytest
 from PIL import Image
 
-from explorer.core.sampler import helper_role
+from explorer.core.memory.sampler import helper_role
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus" / "pillow-images"
@@ -137,7 +137,7 @@ def run_engine(config, stop=None):
     """
     import threading
 
-    from explorer.core import engine
+    from explorer.core.run import engine
 
     events, lock, out = [], threading.Lock(), {}
 

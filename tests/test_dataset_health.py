@@ -12,8 +12,8 @@ import pytest
 from conftest import run_cli
 from PIL import Image
 
-from explorer.core.decode import BACKGROUND, DecodeError, open_rgb, to_rgb
-from explorer.core.scan import scan_folder
+from explorer.core.health.decode import BACKGROUND, DecodeError, open_rgb, to_rgb
+from explorer.core.health.scan import scan_folder
 
 
 def test_sixteen_bit_png_is_stretched_not_white(corpus):
@@ -155,7 +155,7 @@ def test_a_file_that_makes_the_decoder_spin_is_skipped_and_the_run_goes_on(tmp_p
     from conftest import run_engine
     from PIL import ImageFile
 
-    from explorer.core.config import RunConfig
+    from explorer.core.run.config import RunConfig
 
     class SpinDecoder(ImageFile.PyDecoder):
         def decode(self, buffer):

@@ -5,14 +5,14 @@ import pytest
 import torch
 from PIL import Image
 
-from explorer.core.config import RunConfig
-from explorer.core.dataset_factory import build_dataset
+from explorer.core.datasets.dataset_factory import build_dataset
+from explorer.core.datasets.image_datasets import EagerImageDataset, LazyImageDataset
+from explorer.core.datasets.memmap_cache import build_or_reuse
+from explorer.core.datasets.random_datasets import EagerRandomDataset, LazyRandomDataset
+from explorer.core.datasets.randomspec import parse_random_spec
 from explorer.core.errors import Cancelled, DatasetError
-from explorer.core.folder import list_folder
-from explorer.core.image_datasets import EagerImageDataset, LazyImageDataset
-from explorer.core.memmap_cache import build_or_reuse
-from explorer.core.random_datasets import EagerRandomDataset, LazyRandomDataset
-from explorer.core.randomspec import parse_random_spec
+from explorer.core.health.folder import list_folder
+from explorer.core.run.config import RunConfig
 
 
 def test_listing_is_sorted_with_classes_and_skips_non_images(jpeg_folder):
@@ -117,7 +117,7 @@ def test_float_random_values_are_in_unit_range():
 
 
 def test_sample_folder_has_three_classes_of_real_jpegs(tmp_path):
-    from explorer.core.sample_images import ensure_sample_folder
+    from explorer.core.datasets.sample_images import ensure_sample_folder
 
     folder = ensure_sample_folder(tmp_path / "s", per_class=4)
     listing = list_folder(folder)
@@ -135,8 +135,8 @@ def test_metadata_too_big_for_memory_is_refused_before_it_is_built():
 
 
 def test_numpy_and_list_indexes_read_the_same_records():
-    from explorer.core.dataset_factory import _RandomPaths
-    from explorer.core.metadata import build_index
+    from explorer.core.datasets.dataset_factory import _RandomPaths
+    from explorer.core.datasets.metadata import build_index
 
     labels = [3, 1, 4]
     for paths in (["a/x.jpg", "b/é.png", "c"], _RandomPaths(3)):
@@ -152,7 +152,7 @@ def test_hdf5_mode_converts_once_and_reads_in_workers(tmp_path, jpeg_folder):
     pytest.importorskip("h5py")
     from conftest import run_engine
 
-    from explorer.core.events import BatchDone, DatasetReady
+    from explorer.core.run.events import BatchDone, DatasetReady
 
     cache = str(tmp_path / "cache")
     infos = []

@@ -4,9 +4,10 @@ import time
 import pytest
 from conftest import children_alive, make_jpegs, run_engine, wait_no_children
 
-from explorer.core import engine
-from explorer.core.config import RunConfig
-from explorer.core.events import (
+from explorer.core.record.report import RunRecorder
+from explorer.core.run import engine
+from explorer.core.run.config import RunConfig
+from explorer.core.run.events import (
     BatchDone,
     DatasetProgress,
     DatasetReady,
@@ -15,7 +16,6 @@ from explorer.core.events import (
     ProcessesChanged,
     RunFinished,
 )
-from explorer.core.report import RunRecorder
 
 run_collect = run_engine
 
@@ -73,7 +73,7 @@ def test_preview_comes_for_some_batches_only_and_carries_thumbnails(jpeg_folder)
     assert sample.shape == (3, 64, 64) and sample.dtype == "uint8"
     assert sample.class_name == "class_0" and sample.path.endswith(".jpg")
     # The file's header is read by the detail view when asked, not for every preview.
-    from explorer.gui.sample_detail import describe_sample
+    from explorer.gui.panels.sample_detail import describe_sample
 
     assert ("original", "160 × 120, mode RGB") in describe_sample(sample)
     assert 0 <= sample.min <= sample.mean <= sample.max <= 255

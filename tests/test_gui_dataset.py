@@ -39,7 +39,7 @@ def test_files_failing_in_workers_are_listed_after_the_run(qtbot, window, tmp_pa
 
 
 def test_a_refused_eager_load_offers_lazy_in_one_click(qtbot, window, tmp_path, monkeypatch):
-    import explorer.core.dataset_factory as factory
+    import explorer.core.datasets.dataset_factory as factory
 
     monkeypatch.setattr(factory, "eager_budget", lambda: 1024)  # an artificially small budget
     window.show()

@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from explorer.cli import build_parser, config_from_args
+from explorer.core.datasets.randomspec import MAX_SAMPLE_BYTES, parse_random_spec
 from explorer.core.errors import ConfigError
-from explorer.core.randomspec import MAX_SAMPLE_BYTES, parse_random_spec
 
 DIMENSION = st.one_of(
     st.integers(-3, 12).map(str),

@@ -14,7 +14,7 @@ import psutil
 import pytest
 from conftest import ROOT, children_alive, make_jpegs, wait_no_children
 
-from explorer.core.worker_death import explain
+from explorer.core.run.worker_death import explain
 
 SPEC = "400000:3x32x32"  # tiny samples: endless batches at full speed
 
@@ -129,7 +129,7 @@ def _workers_of(proc, count, timeout=30.0):
 
 
 def helper_role_is_none(p, parent):
-    from explorer.core.sampler import helper_role
+    from explorer.core.memory.sampler import helper_role
 
     return helper_role(p, parent) is None
 

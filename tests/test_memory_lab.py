@@ -11,8 +11,8 @@ import psutil
 import pytest
 from conftest import make_jpegs, run_cli
 
-from explorer.core.events import MemorySweep
-from explorer.core.sampler import MemorySampler
+from explorer.core.memory.sampler import MemorySampler
+from explorer.core.run.events import MemorySweep
 
 MiB = 1 << 20
 

@@ -1,7 +1,7 @@
 import pytest
 
+from explorer.core.datasets.randomspec import parse_random_spec
 from explorer.core.errors import ConfigError
-from explorer.core.randomspec import parse_random_spec
 from explorer.core.units import format_bytes
 
 

@@ -5,10 +5,12 @@ import json
 import pickle
 
 import pytest
-from conftest import run_cli
+from conftest import ROOT, run_cli
 from PySide6.QtCore import QPointF, Qt
 
-from explorer.core.recording import RecordingError, load_recording
+from explorer.core.record.recording import RecordingError, load_recording
+
+OLD_RECORDING = ROOT / "tests" / "data" / "before-layout.dlxrec"
 
 
 def test_headless_record_loads_in_a_fresh_process(tmp_path):
@@ -144,3 +146,19 @@ def test_timeline_names_the_batch_under_the_mouse(qtbot, window):
     scene_pos = vb.mapViewToScene(QPointF(x, -1))
     timeline._on_mouse_moved(scene_pos)
     assert timeline.hoverLabel.text().startswith("Batch 5 ")
+
+
+def test_a_recording_written_before_the_layout_change_opens_as_before(tmp_path):
+    """tests/data/before-layout.dlxrec was recorded (headless, 96 random 3×16×16 samples, 1
+    worker, batch 32) when the event classes still lived in explorer.core.events."""
+    recording = load_recording(OLD_RECORDING)
+    assert recording.batches == 3
+    assert recording.memory_rows == 7
+    assert recording.config["random"] == "96:3x16x16"
+    assert recording.finished is not None and recording.finished.status == "completed"
+    out = tmp_path / "r.json"
+    code, _, err = run_cli("--headless", "--open", str(OLD_RECORDING), "--report", str(out))
+    assert code == 0, err
+    report = json.loads(out.read_text())
+    assert [b["index"] for b in report["batches"]] == [0, 1, 2]
+    assert report["summary"]["samples"] == 96

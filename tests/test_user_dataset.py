@@ -11,9 +11,9 @@ import torch
 from conftest import ROOT, run_cli
 from PIL import Image
 
-from explorer.core.events import BatchDone
-from explorer.core.recording import load_recording
-from explorer.core.sample_view import split_batch, view_sample
+from explorer.core.preview.sample_view import split_batch, view_sample
+from explorer.core.record.recording import load_recording
+from explorer.core.run.events import BatchDone
 
 HERE = ROOT / "tests" / "user_datasets"
 FILE = HERE / "example_datasets.py"
@@ -210,8 +210,8 @@ def test_batches_split_back_into_samples():
 
 def test_the_preview_shows_every_kind_of_sample(qtbot):
     """The GUI's tiles and detail view take whatever the core made of any sample."""
-    from explorer.core.engine import _user_preview
-    from explorer.gui.batch_preview import BatchPreview
+    from explorer.core.run.engine import _user_preview
+    from explorer.gui.panels.batch_preview import BatchPreview
 
     preview = BatchPreview()
     qtbot.addWidget(preview)

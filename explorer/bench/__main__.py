@@ -57,131 +57,151 @@ def _median_probe(args: list[str], key: str, repeats: int, env: dict | None = No
     return statistics.median(_probe(args, env)[key] for _ in range(repeats))
 
 
-def run_benchmark(quick: bool, only: set[str] | None) -> list[Figure]:
-    from ..core.config import RunConfig
-    from . import data, loading
-    from .sampler_cost import sampler_cost
+class _Bench:
+    """What the figures share: the mode, a scratch folder, the figures so far."""
 
-    repeats = 3 if quick else 5
-    tmp = Path(tempfile.mkdtemp(prefix="dle-bench-"))
-    figures: list[Figure] = []
+    def __init__(self, quick: bool) -> None:
+        self.quick = quick
+        self.repeats = 3 if quick else 5
+        self.tmp = Path(tempfile.mkdtemp(prefix="dle-bench-"))
+        self.figures: list[Figure] = []
+        self._jpeg_run: Any = None
 
-    def want(name: str) -> bool:
-        return only is None or name in only
-
-    def add(name: str, value: float, goal: str, ok: bool, unit: str, detail: dict) -> None:
+    def add(self, name: str, value: float, goal: str, ok: bool, unit: str, detail: dict) -> None:
         figure = Figure(name, value, goal, ok, unit, detail)
-        figures.append(figure)
+        self.figures.append(figure)
         print(figure.line(), flush=True)
 
-    jpeg_run = None  # lazy JPEG loading with 2 workers: the overhead, preview and limit runs
-    if want("overhead") or want("preview") or want("limit"):
-        jpegs = data.jpeg_folder(tmp / "jpegs", 400 if quick else 1000, (1024, 768))
-        jpeg_run = RunConfig(folder=str(jpegs), workers=2, batch_size=32, epochs=3).validate()
-    if want("overhead"):
-        r = loading.engine_overhead(jpeg_run, repeats)
-        add(
-            "engine overhead, lazy JPEG, 2 workers",
-            r["ratio"],
-            "≤ 1.03",
-            r["ratio"] <= 1.03,
-            "×",
-            r,
-        )
-        spec = "100000:8" if quick else "300000:8"
-        cfg = RunConfig(random=spec, workers=0, batch_size=64).validate()
-        r = loading.engine_overhead(cfg, repeats)
-        add(
-            "engine overhead, tiny tensors, 0 workers",
-            r["ratio"],
-            "≤ 1.05",
-            r["ratio"] <= 1.05,
-            "×",
-            r,
-        )
-    if want("sampler"):
-        r = sampler_cost(5.0 if quick else 20.0, gib=0.5 if quick else 1.0)
-        pct = r["core_fraction"] * 100
-        add("sampler CPU, main + 4 workers of ~1 GB", pct, "≤ 2 %", pct <= 2, "% core", r)
-    if want("responsive"):
-        r = _probe(["-m", "explorer.bench.window_probes", "responsive", "5" if quick else "15"])
-        ok = r["p99_ms"] <= 20 and r["max_ms"] <= 100
-        add("window heartbeat lateness p99", r["p99_ms"], "≤ 20 ms (max ≤ 100)", ok, "ms", r)
-    if want("preview"):
-        r = loading.preview_cost(jpeg_run, repeats)
-        add(
-            "throughput with the preview on / off", r["ratio"], "≥ 0.97", r["ratio"] >= 0.97, "×", r
-        )
-    if want("draft"):
-        big = data.jpeg_folder(tmp / "big", 60, (1024, 768), seed=1)
-        r = loading.draft_decode(big, 224, repeats)
-        ok = r["speedup"] >= 2 and r["psnr_db"] >= 30
-        add("JPEG draft decode speed-up at 224", r["speedup"], "≥ 2× (PSNR ≥ 30 dB)", ok, "×", r)
-    if want("limit"):
-        r = loading.machine_limit(jpeg_run, repeats)
-        add("2-worker throughput / 2 × single-core", r["ratio"], "≥ 0.9", r["ratio"] >= 0.9, "×", r)
-    if want("scan"):
-        from .scan_speed import scan_speed
+    @property
+    def jpeg_run(self) -> Any:
+        """Lazy JPEG loading with 2 workers: the overhead, preview and limit runs."""
+        if self._jpeg_run is None:
+            from ..core.run.config import RunConfig
+            from . import data
 
-        r = scan_speed(tmp / "small", 10_000 if quick else 100_000)
-        add(
-            "folder scan vs a plain Image.open loop",
-            r["speedup"],
-            "≥ 1.5×",
-            r["speedup"] >= 1.5,
-            "×",
-            r,
-        )
-    if want("startup"):
-        n = 3 if quick else 5
-        app = _median_probe(
-            [str(ROOT / "main.py")],
-            "first_paint_s",
-            n,
-            {"DLE_PROBE": "startup", "XDG_CONFIG_HOME": str(tmp / "cfg")},
-        )
-        bare = _median_probe(
-            ["-m", "explorer.bench.window_probes", "bare-startup"], "first_paint_s", n
-        )
-        r = {"app_s": app, "bare_s": bare, "ratio": app / bare}
-        add(
-            "start-up to first paint vs a bare window",
-            r["ratio"],
-            "≤ 1.5×",
-            r["ratio"] <= 1.5,
-            "×",
-            r,
-        )
-    if want("idle"):
-        env = {"XDG_CONFIG_HOME": str(tmp / "cfg")}
-        bare = _median_probe(["-m", "explorer.bench.window_probes", "bare-idle", "3"], "rss", 3)
-        for probe, label in (("idle", "before a run"), ("idle-after-run", "after a run")):
-            rss = _median_probe(
-                [str(ROOT / "main.py")], "rss", 3, {"DLE_PROBE": f"{probe}:3", **env}
+            jpegs = data.jpeg_folder(self.tmp / "jpegs", 400 if self.quick else 1000, (1024, 768))
+            self._jpeg_run = RunConfig(
+                folder=str(jpegs), workers=2, batch_size=32, epochs=3
+            ).validate()
+        return self._jpeg_run
+
+
+def _overhead(b: _Bench) -> None:
+    from ..core.run.config import RunConfig
+    from . import loading
+
+    r = loading.engine_overhead(b.jpeg_run, b.repeats)
+    b.add("engine overhead, lazy JPEG, 2 workers", r["ratio"], "≤ 1.03", r["ratio"] <= 1.03, "×", r)
+    spec = "100000:8" if b.quick else "300000:8"
+    cfg = RunConfig(random=spec, workers=0, batch_size=64).validate()
+    r = loading.engine_overhead(cfg, b.repeats)
+    b.add(
+        "engine overhead, tiny tensors, 0 workers", r["ratio"], "≤ 1.05", r["ratio"] <= 1.05, "×", r
+    )
+
+
+def _sampler(b: _Bench) -> None:
+    from .sampler_cost import sampler_cost
+
+    r = sampler_cost(5.0 if b.quick else 20.0, gib=0.5 if b.quick else 1.0)
+    pct = r["core_fraction"] * 100
+    b.add("sampler CPU, main + 4 workers of ~1 GB", pct, "≤ 2 %", pct <= 2, "% core", r)
+
+
+def _responsive(b: _Bench) -> None:
+    r = _probe(["-m", "explorer.bench.window_probes", "responsive", "5" if b.quick else "15"])
+    ok = r["p99_ms"] <= 20 and r["max_ms"] <= 100
+    b.add("window heartbeat lateness p99", r["p99_ms"], "≤ 20 ms (max ≤ 100)", ok, "ms", r)
+
+
+def _preview(b: _Bench) -> None:
+    from . import loading
+
+    r = loading.preview_cost(b.jpeg_run, b.repeats)
+    b.add("throughput with the preview on / off", r["ratio"], "≥ 0.97", r["ratio"] >= 0.97, "×", r)
+
+
+def _draft(b: _Bench) -> None:
+    from . import data, loading
+
+    big = data.jpeg_folder(b.tmp / "big", 60, (1024, 768), seed=1)
+    r = loading.draft_decode(big, 224, b.repeats)
+    ok = r["speedup"] >= 2 and r["psnr_db"] >= 30
+    b.add("JPEG draft decode speed-up at 224", r["speedup"], "≥ 2× (PSNR ≥ 30 dB)", ok, "×", r)
+
+
+def _limit(b: _Bench) -> None:
+    from . import loading
+
+    r = loading.machine_limit(b.jpeg_run, b.repeats)
+    b.add("2-worker throughput / 2 × single-core", r["ratio"], "≥ 0.9", r["ratio"] >= 0.9, "×", r)
+
+
+def _scan(b: _Bench) -> None:
+    from .scan_speed import scan_speed
+
+    r = scan_speed(b.tmp / "small", 10_000 if b.quick else 100_000)
+    ok = r["speedup"] >= 1.5
+    b.add("folder scan vs a plain Image.open loop", r["speedup"], "≥ 1.5×", ok, "×", r)
+
+
+def _startup(b: _Bench) -> None:
+    n = 3 if b.quick else 5
+    env = {"DLE_PROBE": "startup", "XDG_CONFIG_HOME": str(b.tmp / "cfg")}
+    app = _median_probe([str(ROOT / "main.py")], "first_paint_s", n, env)
+    bare = _median_probe(["-m", "explorer.bench.window_probes", "bare-startup"], "first_paint_s", n)
+    r = {"app_s": app, "bare_s": bare, "ratio": app / bare}
+    b.add(
+        "start-up to first paint vs a bare window", r["ratio"], "≤ 1.5×", r["ratio"] <= 1.5, "×", r
+    )
+
+
+def _idle(b: _Bench) -> None:
+    env = {"XDG_CONFIG_HOME": str(b.tmp / "cfg")}
+    bare = _median_probe(["-m", "explorer.bench.window_probes", "bare-idle", "3"], "rss", 3)
+    for probe, label in (("idle", "before a run"), ("idle-after-run", "after a run")):
+        rss = _median_probe([str(ROOT / "main.py")], "rss", 3, {"DLE_PROBE": f"{probe}:3", **env})
+        extra = (rss - bare) / (1 << 20)
+        r = {"app_rss": rss, "bare_rss": bare, "extra_mib": extra}
+        if probe == "idle-after-run":  # what running torch at all adds, for comparison
+            loop = _median_probe(
+                ["-m", "explorer.bench.window_probes", "bare-idle-after-loader", "3"], "rss", 3
             )
-            extra = (rss - bare) / (1 << 20)
-            r = {"app_rss": rss, "bare_rss": bare, "extra_mib": extra}
-            if probe == "idle-after-run":  # what running torch at all adds, for comparison
-                loop = _median_probe(
-                    ["-m", "explorer.bench.window_probes", "bare-idle-after-loader", "3"], "rss", 3
-                )
-                r["bare_after_loader_rss"] = loop
-                r["extra_over_bare_after_loader_mib"] = (rss - loop) / (1 << 20)
-            ok = extra <= 40 * 1e6 / (1 << 20)
-            add(f"idle memory {label} over torch+Qt+window", extra, "≤ +40 MB", ok, "MiB", r)
-    if want("longrun"):
-        n = 20_000 if quick else 100_000
-        r = _probe(["-m", "explorer.bench.window_probes", "longrun", str(n)])
-        mib = r["growth_bytes"] / (1 << 20)
-        add(
-            f"RSS growth over {n:,} batches after its start",
-            mib,
-            "≤ 10 MB",
-            mib <= 10 * 1e6 / (1 << 20),
-            "MiB",
-            r,
-        )
-    return figures
+            r["bare_after_loader_rss"] = loop
+            r["extra_over_bare_after_loader_mib"] = (rss - loop) / (1 << 20)
+        ok = extra <= 40 * 1e6 / (1 << 20)
+        b.add(f"idle memory {label} over torch+Qt+window", extra, "≤ +40 MB", ok, "MiB", r)
+
+
+def _longrun(b: _Bench) -> None:
+    n = 20_000 if b.quick else 100_000
+    r = _probe(["-m", "explorer.bench.window_probes", "longrun", str(n)])
+    mib = r["growth_bytes"] / (1 << 20)
+    ok = mib <= 10 * 1e6 / (1 << 20)
+    b.add(f"RSS growth over {n:,} batches after its start", mib, "≤ 10 MB", ok, "MiB", r)
+
+
+#: The figures by the name ``--only`` takes, in the order they run.
+FIGURES = {
+    "overhead": _overhead,
+    "sampler": _sampler,
+    "responsive": _responsive,
+    "preview": _preview,
+    "draft": _draft,
+    "limit": _limit,
+    "scan": _scan,
+    "startup": _startup,
+    "idle": _idle,
+    "longrun": _longrun,
+}
+
+
+def run_benchmark(quick: bool, only: set[str] | None) -> list[Figure]:
+    bench = _Bench(quick)
+    for name, measure in FIGURES.items():
+        if only is None or name in only:
+            measure(bench)
+    return bench.figures
 
 
 def run_soak(seconds: float) -> dict:
@@ -206,7 +226,8 @@ def main(argv: list[str] | None = None) -> int:
         "--only",
         nargs="+",
         metavar="NAME",
-        help="overhead sampler responsive preview draft limit scan startup idle longrun",
+        choices=FIGURES,
+        help=" ".join(FIGURES),
     )
     p.add_argument(
         "--soak", type=float, metavar="SECONDS", help="only the soak: epochs back to back"

@@ -12,11 +12,11 @@ from typing import Any
 import numpy as np
 from torch.utils.data import DataLoader
 
-from ..core import engine
-from ..core.config import RunConfig
-from ..core.dataset_factory import build_dataset
-from ..core.decode import fit_square, open_rgb
-from ..core.report import RunRecorder
+from ..core.datasets.dataset_factory import build_dataset
+from ..core.health.decode import fit_square, open_rgb
+from ..core.record.report import RunRecorder
+from ..core.run import engine
+from ..core.run.config import RunConfig
 
 
 def bare_run(config: RunConfig) -> float:

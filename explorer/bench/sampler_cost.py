@@ -8,7 +8,7 @@ import time
 
 import numpy as np
 
-from ..core.sampler import MemorySampler
+from ..core.memory.sampler import MemorySampler
 
 HOG = (
     "import numpy as np, sys, time\n"

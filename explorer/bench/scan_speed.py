@@ -8,7 +8,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from ..core.scan import scan_folder
+from ..core.health.scan import scan_folder
 from .data import small_files_folder
 
 

@@ -21,21 +21,11 @@ import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from ..gui.probes import first_paint, idle_rss
+
 
 def _print(result: dict) -> None:
     print(json.dumps(result), flush=True)
-
-
-def first_paint(app, window) -> float:  # type: ignore[no-untyped-def]
-    """Seconds from this process's start to ``window`` painted on screen."""
-    import psutil
-
-    handle = window.windowHandle()
-    while handle is None or not handle.isExposed():
-        app.processEvents()
-        handle = window.windowHandle()
-    window.repaint()
-    return time.time() - psutil.Process().create_time()
 
 
 def bare_window(with_torch: bool):  # type: ignore[no-untyped-def]
@@ -50,16 +40,6 @@ def bare_window(with_torch: bool):  # type: ignore[no-untyped-def]
     window.resize(1500, 860)
     window.show()
     return app, window
-
-
-def idle_rss(app, seconds: float) -> int:  # type: ignore[no-untyped-def]
-    import psutil
-
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        app.processEvents()
-        time.sleep(0.01)
-    return psutil.Process().memory_info().rss
 
 
 def _window():  # type: ignore[no-untyped-def]

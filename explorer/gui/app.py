@@ -15,6 +15,7 @@ from PySide6.QtCore import QTimer, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
 from .main_window import MainWindow
+from .probes import run_probe
 from .settings import APPLICATION, ORGANIZATION
 from .theme import app_icon
 
@@ -57,30 +58,13 @@ WINDOW_OPTIONS = (
 )
 
 
-def _probe(app: QApplication, window: MainWindow, probe: str) -> None:
-    from ..bench.window_probes import first_paint, idle_rss
-
-    result = {"first_paint_s": first_paint(app, window)}
-    kind, _, seconds = probe.partition(":")
-    if kind == "idle-after-run":  # torch loaded, a run done: the window as used
-        window.controls.set_source("random")
-        window.controls.randomSpecEdit.setText("2000:3x32x32")
-        window.controls.workersSpin.setValue(0)
-        window.start_run()
-        while window.runs.is_running():
-            app.processEvents()
-    if kind in ("idle", "idle-after-run"):
-        result["rss"] = idle_rss(app, float(seconds))
-    print(json.dumps(result), flush=True)
-    os._exit(0)
-
-
 def run_gui(args: argparse.Namespace, given: frozenset[str] = frozenset()) -> int:
     """The window; ``given`` names the options typed on the command line, which override
     the window's remembered settings."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     QApplication.setOrganizationName(ORGANIZATION)
     QApplication.setApplicationName(APPLICATION)
+    QApplication.setDesktopFileName("dataloader-explorer")  # resources/*.desktop
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setWindowIcon(app_icon())
     route_qt_messages()
@@ -110,7 +94,7 @@ def run_gui(args: argparse.Namespace, given: frozenset[str] = frozenset()) -> in
     window.show()
     probe = os.environ.get("DLE_PROBE")
     if probe:  # the benchmark's start-up and idle-memory probes (explorer.bench)
-        _probe(app, window, probe)
+        run_probe(app, window, probe)
     if args.run:
         QTimer.singleShot(0, window.start_run)
     # Ctrl+C in the terminal closes the window cleanly; the timer lets Python see the signal.

@@ -28,8 +28,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..core.datasets.sample_images import ensure_sample_folder
 from ..core.errors import ConfigError
-from ..core.events import (
+from ..core.health.scan import scan_folder
+from ..core.memory.memory_trim import trim_memory
+from ..core.record.recording import SUFFIX
+from ..core.run.events import (
     BatchDone,
     DatasetProgress,
     DatasetReady,
@@ -39,32 +43,28 @@ from ..core.events import (
     ProcessesChanged,
     RunFinished,
 )
-from ..core.memory_trim import trim_memory
-from ..core.recording import SUFFIX
-from ..core.sample_images import ensure_sample_folder
-from ..core.scan import scan_folder
 from ..core.units import format_bytes
-from .background import run_in_background
-from .batch_preview import BatchPreview
-from .controls_panel import ControlsPanel
-from .dataset_panel import DatasetPanel
+from .charts.exports import export_chart
+from .charts.memory_chart import MemoryChart
+from .charts.throughput_chart import ThroughputChart
+from .charts.worker_timeline import WorkerTimeline
 from .error_reporter import ErrorReporter
-from .event_relay import EventRelay
-from .exports import export_chart
 from .gc_on_gui_thread import install_gui_thread_gc
-from .memory_chart import MemoryChart
 from .palette import THEMES
+from .panels.batch_preview import BatchPreview
+from .panels.controls_panel import ControlsPanel
+from .panels.dataset_panel import DatasetPanel
+from .panels.runs_table import RunsTable
+from .panels.status_panel import StatusPanel
 from .presentation import Presentation
 from .presets import SAMPLE, Preset
-from .recordings import Recordings
-from .run_controller import RunController
-from .run_stats import RunStats
-from .runs_table import RunsTable
+from .replay.recordings import Recordings
+from .run.background import run_in_background
+from .run.event_relay import EventRelay
+from .run.run_controller import RunController
+from .run.run_stats import RunStats
 from .settings import AppSettings
-from .status_panel import StatusPanel
 from .theme import app_icon, apply_theme
-from .throughput_chart import ThroughputChart
-from .worker_timeline import WorkerTimeline
 
 log = logging.getLogger(__name__)
 

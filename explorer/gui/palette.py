@@ -1,23 +1,11 @@
-"""Colours and theme-dependent styles shared by the window's panels."""
+"""Colours and theme-dependent styles shared by the window's panels, read from
+``resources/themes.json``."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-WORKER_COLORS = (
-    "#4e9af1",
-    "#f28e2b",
-    "#59a14f",
-    "#e15759",
-    "#b07aa1",
-    "#76b7b2",
-    "#edc948",
-    "#ff9da7",
-    "#9c755f",
-    "#86bcb6",
-    "#d37295",
-    "#a0cbe8",
-)
+from ..resources import read_json
 
 
 @dataclass(frozen=True)
@@ -34,43 +22,12 @@ class Theme:
     marker: str
 
 
-DARK = Theme(
-    "dark",
-    "#1b1e23",
-    "#e6e6e6",
-    "#23272e",
-    "#8b949e",
-    "#f0f0f0",
-    "#8b949e",
-    "#4e9af1",
-    "#ff6b6b",
-    "#c9b458",
-)
-LIGHT = Theme(
-    "light",
-    "#ffffff",
-    "#1f2328",
-    "#f3f4f6",
-    "#57606a",
-    "#1f2328",
-    "#8c959f",
-    "#0969da",
-    "#cf222e",
-    "#9a6700",
-)
-HIGH_CONTRAST = Theme(
-    "high-contrast",
-    "#000000",
-    "#ffffff",
-    "#000000",
-    "#d0d0d0",
-    "#ffffff",
-    "#c0c0c0",
-    "#ffd400",
-    "#ff5050",
-    "#00e5ff",
-)
-THEMES = {"dark": DARK, "light": LIGHT, "high-contrast": HIGH_CONTRAST}
+_DATA = read_json("themes.json")
+WORKER_COLORS: tuple[str, ...] = tuple(_DATA["worker_colors"])
+THEMES: dict[str, Theme] = {
+    name: Theme(name=name, **colors) for name, colors in _DATA["themes"].items()
+}
+DARK, LIGHT, HIGH_CONTRAST = THEMES["dark"], THEMES["light"], THEMES["high-contrast"]
 
 
 def role_color(role: str, theme: Theme) -> str:

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
-from importlib import resources
-
+from PySide6.QtCore import QSize
 from PySide6.QtGui import QColor, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
 
+from ..resources import resource_file
 from .palette import THEMES, Theme
+
+ICONS = "icons/hicolor"  # under resources/, laid out as a desktop's icon theme
+ICON_SIZES = (16, 32, 48, 64, 128, 256)
 
 
 def app_icon() -> QIcon:
-    path = resources.files("explorer.gui") / "resources" / "icon.svg"
-    with resources.as_file(path) as file:
-        return QIcon(str(file))
+    icon = QIcon()
+    for n in ICON_SIZES:  # crisp at the sizes a desktop asks for
+        icon.addFile(
+            str(resource_file(f"{ICONS}/{n}x{n}/apps/dataloader-explorer.png")), QSize(n, n)
+        )
+    icon.addFile(str(resource_file(f"{ICONS}/scalable/apps/dataloader-explorer.svg")))
+    return icon
 
 
 def apply_theme(app: QApplication, name: str) -> Theme:

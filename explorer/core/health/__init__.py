@@ -1,0 +1,1 @@
+"""Reading an image folder safely: listing, header scan, decoding with pixel and time limits."""

@@ -1,0 +1,1 @@
+"""Process memory: the RSS/USS/PSS sampler, the peak budget, system limits, trimming."""

@@ -1,0 +1,241 @@
+"""The process-memory sampler: on its own thread, it finds the main process, each DataLoader
+worker and any helper process, and reads their memory.
+
+RSS is read at ``interval`` (10 Hz by default; 9 µs a process). USS and PSS need the kernel to
+walk the page tables (psutil's ``memory_full_info``, about 15 ms a process at 1 GB resident),
+so they are read at an adaptive, lower rate that keeps the sampler's own cost under
+``full_budget`` of one core.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+
+import psutil
+
+from ..run.events import MemorySweep, ProcessesChanged, ProcessMemory, WorkerBaseline
+from .system_memory import cgroup_limit, read_system_memory
+
+log = logging.getLogger(__name__)
+
+#: A child process that is neither a known worker nor a multiprocessing helper is shown (as
+#: ``helper-N``) once it has lived this long: short-lived children are not worth a curve.
+UNNAMED_GRACE_S = 1.5
+DISCOVERY_INTERVAL_S = 1.0
+MIN_FULL_INTERVAL_S = 0.25
+
+
+def helper_role(proc: psutil.Process, parent_pid: int | None = None) -> str | None:
+    """Name one of multiprocessing's helper processes (forkserver, resource tracker), which are
+    direct children of ``parent_pid`` (default: this process). A forkserver's own children
+    inherit its command line but are workers, not helpers."""
+    try:
+        if proc.ppid() != (os.getpid() if parent_pid is None else parent_pid):
+            return None
+        cmdline = " ".join(proc.cmdline())
+    except (psutil.Error, OSError):
+        return None
+    if "forkserver" in cmdline:
+        return "forkserver"
+    if "resource_tracker" in cmdline:
+        return "resource-tracker"
+    if "semaphore_tracker" in cmdline:
+        return "semaphore-tracker"
+    return None
+
+
+SAMPLER_NICENESS = 10
+
+
+def yield_cpu(niceness: int = SAMPLER_NICENESS) -> None:
+    """Lower the calling thread's scheduling priority (Linux: a thread is a task with its own
+    nice value). When the workers keep every core busy, the instrument then takes its CPU
+    from idle moments rather than from what it measures; on an idle core nothing changes."""
+    # Not Linux, or not allowed: it runs at normal priority.
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
+
+
+class MemorySampler:
+    """Samples memory of this process and its descendants until ``stop()``.
+
+    ``emit`` receives MemorySweep and ProcessesChanged events (from the sampler's thread).
+    The engine names the DataLoader's workers with ``set_workers`` as it starts them.
+    """
+
+    def __init__(
+        self,
+        emit: Callable[[object], None],
+        t0: float,
+        interval: float = 0.1,
+        full_budget: float = 0.01,
+    ) -> None:
+        self._emit = emit
+        self._t0 = t0
+        self._workers: dict[int, int] = {}
+        self._starting_workers = False  # while True, unnamed children are workers-to-be
+        self._cgroup_limit = cgroup_limit()
+        self.interval = interval
+        self.full_budget = full_budget
+        self._main = psutil.Process()
+        self._tracked: dict[int, tuple[psutil.Process, str]] = {
+            self._main.pid: (self._main, "main")
+        }
+        self._helpers = 0
+        self._next_discovery = 0.0
+        self._next_full = 0.0
+        self._last_worker_map: dict[int, int] = {}
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._lock = threading.Lock()  # one sweep at a time: the loop's or sync()'s
+        self._thread = threading.Thread(target=self._loop, name="memory-sampler", daemon=True)
+        self.cpu_s = 0.0  # CPU time the sampler's thread has used, for the benchmark
+        self.sweeps = 0
+        self.full_sweeps = 0
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Take a last sweep (so that exited workers show as gone) and end the thread."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
+
+    def starting_workers(self) -> None:
+        """The engine is starting workers (``iter(loader)``; seconds with spawn): children
+        with no name yet are workers-to-be, not helpers."""
+        self._starting_workers = True
+
+    def set_workers(self, pids: dict[int, int]) -> None:
+        """{pid: worker id} of the DataLoader workers now running."""
+        self._starting_workers = False
+        self._workers = dict(pids)
+        self._wake.set()
+
+    def mark_working(self, worker_id: int, baseline_uss: int) -> None:
+        """Worker ``worker_id`` delivered its first batch; ``baseline_uss`` is the USS it
+        measured itself at the end of its start-up (in ``worker_init_fn``)."""
+        pid = next((p for p, w in self._workers.items() if w == worker_id), None)
+        if pid is not None and baseline_uss > 0:
+            t = time.monotonic() - self._t0
+            self._emit(WorkerBaseline(t, f"worker-{worker_id}", pid, baseline_uss))
+
+    def sync(self) -> None:
+        """Sweep now, USS and PSS included, on the caller's thread (the engine calls this before
+        it shuts workers down, so every worker is measured, in full, while it is alive)."""
+        if self._thread.is_alive():
+            self.sweep(force_full=True)
+
+    def _loop(self) -> None:
+        yield_cpu()
+        cpu0 = time.thread_time()
+        try:
+            while True:
+                start = time.monotonic()
+                self._wake.clear()
+                self.sweep()
+                self.cpu_s = time.thread_time() - cpu0
+                self._wake.wait(max(0.0, self.interval - (time.monotonic() - start)))
+                if self._stop.is_set():
+                    self.sweep(force_full=True)
+                    break
+        except Exception:  # never take the run down; say why the chart stopped
+            log.exception("memory sampler failed")
+        finally:
+            self.cpu_s = time.thread_time() - cpu0
+
+    def sweep(self, force_full: bool = False) -> MemorySweep:
+        with self._lock:
+            return self._sweep(force_full)
+
+    def _sweep(self, force_full: bool) -> MemorySweep:
+        now = time.monotonic()
+        self._discover(now)
+        full = force_full or now >= self._next_full
+        rows: list[ProcessMemory] = []
+        gone: list[tuple[str, int]] = []
+        c0 = time.thread_time()
+        for pid, (proc, role) in list(self._tracked.items()):
+            try:
+                if full:
+                    m = proc.memory_full_info()
+                    rows.append(ProcessMemory(pid, role, m.rss, m.uss, getattr(m, "pss", None)))
+                else:
+                    rows.append(ProcessMemory(pid, role, proc.memory_info().rss, None, None))
+            except psutil.AccessDenied:
+                try:
+                    rows.append(ProcessMemory(pid, role, proc.memory_info().rss, None, None))
+                except psutil.Error:
+                    gone.append((role, pid))
+            except psutil.Error:
+                gone.append((role, pid))
+                continue
+            if rows and rows[-1].pid == pid and rows[-1].rss == 0:  # exiting: memory released
+                rows.pop()
+        if full:
+            cost = time.thread_time() - c0
+            self._next_full = now + max(MIN_FULL_INTERVAL_S, cost / self.full_budget)
+            self.full_sweeps += 1
+        for _role, pid in gone:
+            self._tracked.pop(pid, None)
+        t = now - self._t0
+        if gone:
+            self._emit(ProcessesChanged(t, exited=tuple(gone)))
+        event = MemorySweep(t, tuple(rows), full, read_system_memory(self._cgroup_limit))
+        self._emit(event)
+        self.sweeps += 1
+        return event
+
+    def _discover(self, now: float) -> None:
+        workers = self._workers
+        if workers == self._last_worker_map and now < self._next_discovery:
+            return
+        self._last_worker_map = dict(workers)
+        self._next_discovery = now + DISCOVERY_INTERVAL_S
+        try:
+            children = self._main.children(recursive=True)
+        except psutil.Error:
+            children = []
+        started: list[tuple[str, int]] = []
+        renamed: list[tuple[str, int]] = []
+        for proc in children:
+            pid = proc.pid
+            if pid in workers:
+                role = f"worker-{workers[pid]}"
+            elif pid in self._tracked:
+                continue
+            else:
+                role = helper_role(proc, self._main.pid) or self._unnamed_role(proc)
+                if role is None:
+                    continue
+            known = self._tracked.get(pid)
+            if known is not None and known[1] == role:
+                continue
+            if known is not None:
+                renamed.append((known[1], pid))
+            self._tracked[pid] = (proc, role)
+            started.append((role, pid))
+        if started:
+            self._next_full = 0.0  # read a newcomer's USS/PSS at once
+            self._emit(
+                ProcessesChanged(now - self._t0, started=tuple(started), exited=tuple(renamed))
+            )
+
+    def _unnamed_role(self, proc: psutil.Process) -> str | None:
+        if self._starting_workers:
+            return None
+        try:
+            age = time.time() - proc.create_time()
+        except psutil.Error:
+            return None
+        if age < UNNAMED_GRACE_S:
+            return None
+        self._helpers += 1
+        return f"helper-{self._helpers}"

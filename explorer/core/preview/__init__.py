@@ -1,0 +1,1 @@
+"""Any sample made visible: display arrays, thumbnails, statistics, batches split."""

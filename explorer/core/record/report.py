@@ -1,0 +1,300 @@
+"""Collecting a run's events into the JSON report (and CSV of memory rows) that the headless
+command line writes and scripts depend on."""
+
+from __future__ import annotations
+
+import csv
+import json
+import threading
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from ..run.events import (
+    BatchDone,
+    DatasetReady,
+    EpochStarted,
+    MemoryBudget,
+    MemorySweep,
+    ProcessesChanged,
+    RunFinished,
+    RunStarted,
+    WorkerBaseline,
+)
+
+MEMORY_FIELDS = ("t", "pid", "role", "rss", "uss", "pss")
+
+
+class RunRecorder:
+    """A thread-safe event sink that keeps what the report needs.
+
+    ``keep_batches=False`` keeps counts instead of one row per batch (the window records every
+    run of a session and must not grow with the number of batches).
+    """
+
+    def __init__(self, keep_batches: bool = True) -> None:
+        self.keep_batches = keep_batches
+        self.n_batches = 0
+        self.n_samples = 0
+        self.baselines: dict[int, tuple[float, str, int]] = {}  # pid -> (t, role, uss)
+        self.budget: dict[str, Any] | None = None
+        self.first_batch_t: float | None = None
+        self.fetch_s_total = 0.0  # sum over batches of their fetch spans (a worker's time)
+        self.system: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+        self.config: dict[str, Any] = {}
+        self.dataset: dict[str, Any] = {}
+        self.batches: list[dict[str, Any]] = []
+        self.memory: list[dict[str, Any]] = []
+        self.events: list[dict[str, Any]] = []
+        self.failed_samples: dict[str, str] = {}
+        self.finished: RunFinished | None = None
+        self.loading_started: float | None = None
+
+    def __call__(self, event: object) -> None:
+        with self._lock:
+            self._record(event)
+
+    def _record(self, event: object) -> None:
+        if isinstance(event, BatchDone):
+            if self.first_batch_t is None:
+                self.first_batch_t = event.t
+            if event.fetch_start is not None and event.fetch_end is not None:
+                self.fetch_s_total += event.fetch_end - event.fetch_start
+            self.n_batches += 1
+            self.n_samples += event.samples
+            if self.keep_batches:
+                self.batches.append(
+                    {
+                        "fetch_start": event.fetch_start,
+                        "fetch_end": event.fetch_end,
+                        "decode_s": event.decode_s,
+                        "index": event.index,
+                        "epoch": event.epoch,
+                        "worker": event.worker,
+                        "wait_s": event.wait_s,
+                        "samples": event.samples,
+                        "t": event.t,
+                    }
+                )
+            for f in event.failed:
+                self.failed_samples.setdefault(f.path, f.reason)
+        elif isinstance(event, MemorySweep):
+            self.memory.extend(
+                {
+                    "t": event.t,
+                    "pid": r.pid,
+                    "role": r.role,
+                    "rss": r.rss,
+                    "uss": r.uss,
+                    "pss": r.pss,
+                }
+                for r in event.rows
+            )
+            if event.system is not None:
+                sysm = event.system
+                self.system.append(
+                    {
+                        "t": event.t,
+                        "available": sysm.available,
+                        "shm_used": sysm.shm_used,
+                        "shm_total": sysm.shm_total,
+                        "cgroup_limit": sysm.cgroup_limit,
+                    }
+                )
+        elif isinstance(event, WorkerBaseline):
+            self.baselines.setdefault(event.pid, (event.t, event.role, event.uss))
+        elif isinstance(event, MemoryBudget):
+            self.budget = {
+                "predicted_peak": event.predicted_peak,
+                "parts": dict(event.parts),
+                "available": event.available,
+                "shm_total": event.shm_total,
+                "shm_needed": event.shm_needed,
+                "warnings": list(event.warnings),
+            }
+        elif isinstance(event, RunStarted):
+            self.config = dict(event.config)
+        elif isinstance(event, DatasetReady):
+            self.dataset = asdict(event.info)
+            self.dataset["skipped"] = list(self.dataset["skipped"])
+            self.events.append({"t": event.t, "event": "dataset ready"})
+        elif isinstance(event, EpochStarted):
+            if self.loading_started is None:
+                self.loading_started = event.t
+            self.events.append({"t": event.t, "event": f"epoch {event.epoch}"})
+        elif isinstance(event, ProcessesChanged):
+            for role, pid in event.started:
+                self.events.append({"t": event.t, "event": "started", "role": role, "pid": pid})
+            for role, pid in event.exited:
+                self.events.append({"t": event.t, "event": "exited", "role": role, "pid": pid})
+        elif isinstance(event, RunFinished):
+            self.finished = event
+
+    def report(self) -> dict[str, Any]:
+        with self._lock:
+            dataset = dict(self.dataset) or {"items": 0, "skipped": [], "init_s": None}
+            known = {s["path"] for s in dataset.get("skipped", [])}
+            failed = [
+                {"path": p, "reason": r} for p, r in self.failed_samples.items() if p not in known
+            ]
+            dataset["skipped"] = list(dataset.get("skipped", [])) + failed
+            # A file that failed in __getitem__ was replaced in its batch, not loaded: it is
+            # skipped, not an item (so items + skipped = files).
+            if failed and isinstance(dataset.get("items"), int):
+                dataset["items"] -= len(failed)
+                dataset["replaced_in_batches"] = len(failed)
+            scan = dataset.get("scan") or {}
+            if "files" in scan:
+                dataset["files"] = scan["files"]
+            return {
+                "config": self.config,
+                "dataset": dataset,
+                "budget": self.budget,
+                "batches": list(self.batches),
+                "memory": list(self.memory),
+                "system": list(self.system),
+                "events": list(self.events),
+                "summary": self._summary(),
+            }
+
+    def summary(self) -> dict[str, Any]:
+        with self._lock:
+            return self._summary()
+
+    def _summary(self) -> dict[str, Any]:
+        fin = self.finished
+        wall = fin.t if fin else None
+        started = self.loading_started
+        load_s = (wall - started) if wall and started is not None else None
+        peaks = memory_peaks(self.memory)
+        for role, growth in uss_growth(self.memory, self.baselines).items():
+            peaks["peak_by_role"].setdefault(role, {})["uss_growth"] = growth
+        worker_growth = [
+            v["uss_growth"]
+            for r, v in peaks["peak_by_role"].items()
+            if r.startswith("worker-") and v.get("uss_growth") is not None
+        ]
+        measured = peaks["peak_pss_total"] or peaks["peak_rss_total"]
+        budget = None
+        if self.budget is not None:
+            budget = {
+                "predicted_peak": self.budget["predicted_peak"],
+                "measured_peak": measured,
+                "warnings": self.budget["warnings"],
+            }
+        system = self.system
+        return {
+            "status": fin.status if fin else "unknown",
+            "reason": fin.reason if fin else "",
+            "wall_s": wall,
+            "load_s": load_s,
+            "batches": self.n_batches,
+            "samples": self.n_samples,
+            "samples_per_s": self.n_samples / load_s if load_s else 0.0,
+            # from the first epoch's start to its first batch: worker start-up (spawn: seconds)
+            "first_batch_s": (
+                self.first_batch_t - started
+                if self.first_batch_t is not None and started is not None
+                else None
+            ),
+            **peaks,
+            "peak_worker_uss_growth": max(worker_growth) if worker_growth else None,
+            **self._timing(fin),
+            "budget": budget,
+            "system": {
+                "min_available": min((r["available"] for r in system), default=None),
+                "peak_shm_used": max((r["shm_used"] or 0 for r in system), default=None),
+                "shm_total": system[-1]["shm_total"] if system else None,
+                "cgroup_limit": system[-1]["cgroup_limit"] if system else None,
+            },
+        }
+
+    def _timing(self, fin: RunFinished | None) -> dict[str, Any]:
+        """Where the loop's time went: waiting for data or stepping the model."""
+        if fin is None or fin.loop_s <= 0 or not self.n_batches:
+            return {"data_wait_fraction": None, "bound": None, "verdict": ""}
+        fraction = min(1.0, fin.wait_s / fin.loop_s)
+        step_s = float(self.config.get("step_ms") or 0) / 1000
+        fetch_s = self.fetch_s_total / self.n_batches  # one worker's time for one batch
+        workers = int(self.config.get("workers") or 0)
+        if fraction > 0.5:
+            bound = "data"
+            if step_s > 0:
+                needed = max(workers + 1, int(-(-fetch_s // step_s)) + 1)
+                advice = f"about {needed} workers would make it compute-bound"
+            else:
+                needed = None
+                advice = "with no training step it always will be (--step-ms models one)"
+            verdict = f"data-bound: the loop waited for data {fraction:.0%} of the time; {advice}"
+        else:
+            bound, needed = "compute", None
+            verdict = (
+                f"compute-bound: the loop waited for data only {fraction:.0%} of the "
+                "time; more workers would not speed it up"
+            )
+        return {
+            "data_wait_fraction": fraction,
+            "bound": bound,
+            "workers_for_compute_bound": needed,
+            "verdict": verdict,
+            "mean_batch_fetch_s": fetch_s,
+        }
+
+    def write_json(self, path: str | Path) -> None:
+        Path(path).write_text(json.dumps(self.report(), indent=1))
+
+    def write_csv(self, path: str | Path) -> None:
+        with self._lock:
+            rows = list(self.memory)
+        write_memory_csv(path, [rows])
+
+
+def memory_peaks(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Peak totals (the largest per-sweep sum over processes) and peaks per role."""
+    sweeps: dict[float, list[dict[str, Any]]] = {}
+    by_role: dict[str, dict[str, int | None]] = {}
+    for r in rows:
+        sweeps.setdefault(r["t"], []).append(r)
+        peak = by_role.setdefault(r["role"], {"rss": None, "uss": None, "pss": None})
+        for key in ("rss", "uss", "pss"):
+            v = r[key]
+            if v is not None and (peak[key] is None or v > peak[key]):
+                peak[key] = v
+    rss_total = max((sum(r["rss"] for r in s) for s in sweeps.values()), default=None)
+    pss_sums = [
+        sum(r["pss"] for r in s) for s in sweeps.values() if all(r["pss"] is not None for r in s)
+    ]
+    return {
+        "peak_rss_total": rss_total,
+        "peak_pss_total": max(pss_sums) if pss_sums else None,
+        "peak_by_role": by_role,
+    }
+
+
+def uss_growth(
+    rows: list[dict[str, Any]], baselines: dict[int, tuple[float, str, int]]
+) -> dict[str, int]:
+    """Per worker role: the largest rise of a worker process's USS above its baseline (its USS
+    once running), over the processes that held the role (one per epoch without persistent
+    workers)."""
+    peak = {pid: uss0 for pid, (_t, _role, uss0) in baselines.items()}
+    for r in rows:
+        base = baselines.get(r["pid"])
+        if base is not None and r["uss"] is not None and r["t"] >= base[0]:
+            peak[r["pid"]] = max(peak.get(r["pid"], 0), r["uss"])
+    growth: dict[str, int] = {}
+    for pid, (_t, role, uss0) in baselines.items():
+        growth[role] = max(growth.get(role, 0), peak[pid] - uss0)
+    return growth
+
+
+def write_memory_csv(path: str | Path, runs: list[list[dict[str, Any]]]) -> None:
+    """Memory rows as CSV; with several runs, a ``run`` column (0, 1, ...) tells them apart."""
+    several = len(runs) > 1
+    fields = ("run", *MEMORY_FIELDS) if several else MEMORY_FIELDS
+    with open(path, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=fields)
+        writer.writeheader()
+        for n, rows in enumerate(runs):
+            writer.writerows([{**row, "run": n} for row in rows] if several else rows)

@@ -1,0 +1,1 @@
+"""One run of the real DataLoader: config, the engine, its events, its workers' fate."""

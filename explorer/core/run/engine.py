@@ -1,0 +1,549 @@
+"""The run engine: builds the dataset and the real ``torch.utils.data.DataLoader`` from a run
+configuration, iterates it, and reports everything as plain events.
+
+``run(config, emit, stop)`` is a plain function: the window calls it on a QThread, the headless
+command line on its main thread. ``emit`` is called from the calling thread and from the memory
+sampler's thread, so it must be thread-safe (a Qt signal emit is; so is RunRecorder).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import functools
+import logging
+import multiprocessing
+import os
+import signal
+import threading
+import time
+import traceback
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import psutil
+import torch
+from torch.utils.data import DataLoader
+
+from ..datasets.dataset_factory import BuiltDataset, build_dataset
+from ..datasets.user_code import UserCodeError, user_error, worker_error
+from ..errors import Cancelled, ConfigError, DatasetError, WorkerDied
+from ..health.folder import SkippedFile
+from ..memory.budget import predict
+from ..memory.sampler import MemorySampler
+from ..memory.system_memory import cgroup_limit, read_system_memory
+from ..preview.display import DETAIL_SIZE, THUMB_SIZE, fit_within, tensor_stats, to_display_array
+from ..preview.sample_view import SampleView, split_batch, view_sample
+from .config import RunConfig
+from .events import (
+    BatchDone,
+    DatasetProgress,
+    DatasetReady,
+    EpochStarted,
+    PreviewSample,
+    RunFinished,
+    RunStarted,
+)
+from .spawn_payload import via_file
+from .worker_death import dead_workers, explain
+
+log = logging.getLogger(__name__)
+
+Emit = Callable[[object], None]
+PROGRESS_INTERVAL_S = 0.1
+
+
+def worker_pids(iterator: Any) -> dict[int, int]:
+    """{pid: worker id} of a DataLoader iterator's worker processes, known from the moment they
+    start (``_workers`` is the iterator's list of processes, in worker-id order)."""
+    procs = getattr(iterator, "_workers", None) or []
+    return {p.pid: wid for wid, p in enumerate(procs) if getattr(p, "pid", None)}
+
+
+def die_with_parent() -> None:
+    """Linux: the kernel kills this worker if the thread that started it ends first. A
+    process that is killed or aborts cannot shut its workers down; without this they may
+    block forever on a pipe nobody reads (seen: orphans alive for hours)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux
+        return
+    parent = multiprocessing.parent_process()
+    if parent is not None and not parent.is_alive():  # it died before the line above
+        os._exit(0)
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def record_start_up_uss(array: Any, worker_id: int) -> None:
+    """``worker_init_fn``: the worker's USS once it has started, before its first sample: the
+    baseline against which copy-on-read is measured.
+
+    It also makes the worker ignore SIGINT. Ctrl+C in a terminal goes to the whole process
+    group: a worker interrupted mid-put would die holding the queue's lock, or leave its
+    feeder thread blocked on a pipe nobody reads (an orphan that never ends), while the main
+    process, which did get the signal, ends every worker cleanly anyway.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent()
+    try:
+        array[worker_id] = psutil.Process().memory_full_info().uss
+    except (psutil.Error, OSError):
+        array[worker_id] = 0
+
+
+def run(config: RunConfig, emit: Emit, stop: threading.Event | None = None) -> RunFinished:
+    """Run ``config`` to completion, stop or failure; return (and emit) the RunFinished event."""
+    stop = stop or threading.Event()
+    t0 = time.monotonic()
+
+    def now() -> float:
+        return time.monotonic() - t0
+
+    try:
+        config.validate()
+    except ConfigError as exc:
+        finished = RunFinished(now(), "failed", str(exc))
+        emit(finished)
+        return finished
+
+    sampler = MemorySampler(emit, t0)
+    emit(RunStarted(0.0, config.to_dict(), os.getpid()))
+    sampler.start()
+    counts = _Counts()
+    loader: _Loader | None = None
+    try:
+        built = build_dataset(config, _progress_emitter(emit, now), stop)
+        emit(DatasetReady(now(), built.info))
+        emit(
+            predict(config, built, read_system_memory(cgroup_limit()), now(), config.memory_budget)
+        )
+        loader = _Loader(config, built)
+        status = _iterate(
+            config, loader.loader, built, emit, stop, now, counts, sampler, loader.start_up_uss
+        )
+        reason, details = "", ""
+    except Exception as exc:
+        status, reason, details = _outcome(exc, config)
+    finally:
+        sampler.stop()
+        if loader is not None:
+            loader.cleanup()
+    finished = RunFinished(
+        now(),
+        status,
+        reason,
+        counts.batches,
+        counts.samples,
+        details,
+        counts.wait_s,
+        counts.loop_s,
+    )
+    emit(finished)
+    return finished
+
+
+class _Loader:
+    """The real ``DataLoader`` for a built dataset, with the explorer's ``worker_init_fn``
+    (each worker's start-up USS, SIGINT ignored, death with its parent) and, for spawned and
+    forkserver workers, the dataset passed through a file (see ``spawn_payload``)."""
+
+    def __init__(self, config: RunConfig, built: BuiltDataset) -> None:
+        if built.iterable and config.shuffle:
+            raise DatasetError(
+                "--shuffle does not apply to an IterableDataset: it decides its own order"
+            )
+        self.start_up_uss: Any = None  # each worker's USS at the end of its start-up
+        self._payload = None
+        extra: dict[str, Any] = {}
+        if config.workers:
+            context = multiprocessing.get_context(config.resolved_start_method)
+            self.start_up_uss = context.Array("q", config.workers, lock=False)
+            extra = {
+                "multiprocessing_context": context,
+                "persistent_workers": config.persistent_workers,
+                "worker_init_fn": functools.partial(record_start_up_uss, self.start_up_uss),
+            }
+            if config.prefetch_factor is not None:
+                extra["prefetch_factor"] = config.prefetch_factor
+        if built.collate_fn is not None:
+            extra["collate_fn"] = built.collate_fn
+        dataset = built.dataset
+        if config.workers and config.resolved_start_method != "fork":
+            dataset = self._payload = via_file(dataset)
+        try:
+            with warnings.catch_warnings():  # pin_memory without an accelerator: in the budget
+                warnings.filterwarnings("ignore", message=".*pin_memory.*")
+                self.loader = DataLoader(
+                    dataset,
+                    batch_size=config.batch_size,
+                    shuffle=config.shuffle,
+                    num_workers=config.workers,
+                    pin_memory=config.pin_memory,
+                    **extra,
+                )
+        except BaseException:
+            self.cleanup()
+            raise
+
+    def cleanup(self) -> None:
+        if self._payload is not None:
+            self._payload.cleanup()
+            self._payload = None
+
+
+def _outcome(exc: Exception, config: RunConfig) -> tuple[str, str, str]:
+    """How a run that raised ``exc`` ended: (status, one-line reason, details)."""
+    if isinstance(exc, StopWaiting):
+        return "stopped", "", ""
+    if isinstance(exc, Cancelled):
+        return "stopped", str(exc), ""
+    if isinstance(exc, DatasetError | WorkerDied):
+        return "failed", str(exc), ""
+    if isinstance(exc, UserCodeError):
+        return "failed", exc.message, exc.details
+    reason, details = _failure(exc, users_code=config.dataset is not None)
+    return "failed", reason, details
+
+
+def _failure(exc: BaseException, users_code: bool) -> tuple[str, str]:
+    """A run's exception as (one line, a traceback). One raised in a worker and re-raised
+    by the DataLoader is told from the worker's traceback; with the user's own dataset the
+    frames shown are theirs."""
+    text = str(exc)
+    prefix = "your dataset raised " if users_code else ""
+    if "Original Traceback" in text:
+        line, tb = worker_error(text)
+        return prefix + line, tb
+    if users_code:
+        err = user_error(exc, "your dataset raised")
+        return err.message.replace("raised: ", "raised ", 1), err.details
+    log.exception("run failed")
+    return f"{type(exc).__name__}: {exc}", traceback.format_exc()
+
+
+class _Counts:
+    def __init__(self) -> None:
+        self.batches = 0
+        self.samples = 0
+        self.wait_s = 0.0
+        self.loop_start: float | None = None  # monotonic time of the first request for a batch
+        self.loop_end: float | None = None  # after the last step
+
+    @property
+    def loop_s(self) -> float:
+        if self.loop_start is None or self.loop_end is None:
+            return 0.0
+        return self.loop_end - self.loop_start
+
+
+def _iterate(
+    config: RunConfig,
+    loader: DataLoader,
+    built: BuiltDataset,
+    emit: Emit,
+    stop: threading.Event,
+    now: Callable[[], float],
+    counts: _Counts,
+    sampler: MemorySampler,
+    start_up_uss: Any,
+) -> str:
+    preview = _PreviewPicker(config, built)
+    try:
+        per_epoch: int | None = len(loader)
+    except TypeError:  # an IterableDataset without __len__
+        per_epoch = None
+    iterator = None
+    working: set[int] = set()  # workers whose USS baseline has been asked for
+    try:
+        for epoch in range(config.epochs):
+            if stop.is_set():
+                return "stopped"
+            remaining = None if config.max_batches is None else config.max_batches - counts.batches
+            batches = per_epoch if remaining is None else min(per_epoch or remaining, remaining)
+            emit(EpochStarted(now(), epoch, batches))
+            # With persistent workers, iter() resets the same iterator and its processes.
+            if iterator is None and config.workers:
+                sampler.starting_workers()
+            iterator = _iter(loader)
+            interruptible(iterator, stop)
+            if not config.persistent_workers:
+                working = set()
+            sampler.set_workers(worker_pids(iterator))
+            in_epoch = 0
+            while True:
+                if stop.is_set():
+                    return "stopped"
+                t_ask = time.monotonic()
+                if counts.loop_start is None:
+                    counts.loop_start = t_ask
+                try:
+                    batch = next(iterator)
+                except StopIteration:
+                    break
+                except StopWaiting:
+                    return "stopped"
+                except (RuntimeError, OSError, EOFError) as exc:
+                    # A worker killed mid-write can break the pipe before PyTorch notices.
+                    died = _dead_workers(
+                        iterator, wait_s=1.0 if isinstance(exc, OSError | EOFError) else 0.0
+                    )
+                    if died:
+                        raise WorkerDied(" ".join(explain(*d) for d in died)) from exc
+                    raise
+                wait = time.monotonic() - t_ask
+                counts.wait_s += wait
+                event = _batch_event(
+                    batch, counts.batches, epoch, wait, config, built, preview, now
+                )
+                emit(event)
+                if event.worker is not None and event.worker not in working:
+                    working.add(event.worker)
+                    sampler.mark_working(event.worker, start_up_uss[event.worker])
+                if config.step_ms:
+                    time.sleep(config.step_ms / 1000)  # the model's step, as the host sees it
+                counts.loop_end = time.monotonic()
+                counts.batches += 1
+                counts.samples += event.samples
+                in_epoch += 1
+                if in_epoch == batches and config.workers:
+                    # the last batch: an exhausted iterator ends its workers inside next(), so
+                    # measure them, in full, now
+                    sampler.sync()
+                if config.max_batches is not None and counts.batches >= config.max_batches:
+                    return "completed"
+            if not config.persistent_workers:
+                _end_workers(config, sampler, iterator)
+                iterator = None
+        return "completed"
+    finally:
+        if iterator is not None:
+            _end_workers(config, sampler, iterator, now=stop.is_set())
+
+
+def _dead_workers(iterator: Any, wait_s: float) -> list[tuple[int, int, int]]:
+    """The iterator's workers that died, waiting up to ``wait_s`` for one to be seen dead."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        died = dead_workers(getattr(iterator, "_workers", ()))
+        if died or time.monotonic() >= deadline:
+            return died
+        time.sleep(0.02)
+
+
+def _end_workers(
+    config: RunConfig, sampler: MemorySampler, iterator: Any, now: bool = False
+) -> None:
+    if config.workers:
+        sampler.sync()  # every worker measured, in full, before it goes
+    shutdown_iterator(iterator, now)
+
+
+class StopWaiting(Exception):
+    """The user stopped the run while the main loop was waiting for a batch."""
+
+
+def _iter(loader: DataLoader) -> Any:
+    with warnings.catch_warnings():  # said in the budget's note instead
+        warnings.filterwarnings("ignore", message=".*pin_memory.*")
+        return iter(loader)
+
+
+def interruptible(iterator: Any, stop: threading.Event, poll_s: float = 0.1) -> None:
+    """Make a multi-process iterator's wait for data notice ``stop`` (and a dead worker)
+    within ``poll_s``, not PyTorch's 5 s status-check interval: Stop must work while the
+    first batch is still seconds away, and a killed worker must be reported at once.
+
+    ``_try_get_data`` is the one place the iterator waits; it checks for dead workers each
+    time its wait times out. The instance attribute shadows the method for this iterator
+    only (persistent workers keep the same iterator object across epochs).
+    """
+    original = getattr(iterator, "_try_get_data", None)
+    if original is None or getattr(original, "_interruptible", False):
+        return
+
+    def try_get_data(timeout: float | None = None) -> tuple[bool, Any]:
+        ok, data = original(timeout=poll_s if timeout is None else min(timeout, poll_s))
+        if not ok and stop.is_set():
+            raise StopWaiting
+        return ok, data
+
+    try_get_data._interruptible = True  # type: ignore[attr-defined]
+    iterator._try_get_data = try_get_data
+
+
+def shutdown_iterator(iterator: Any, now: bool = False) -> None:
+    """End a DataLoader iterator's worker processes now rather than at garbage collection.
+
+    ``_shutdown_workers`` is what the iterator's own ``__del__`` calls; calling it here makes
+    the moment deterministic (an exception's traceback can keep the iterator alive). With
+    ``now`` (the user pressed Stop) the workers are terminated first: one still importing
+    torch under spawn would otherwise keep PyTorch's shutdown waiting 5 s for it.
+    """
+    if now:
+        workers = [w for w in getattr(iterator, "_workers", ()) if w.is_alive()]
+        for w in workers:
+            w.terminate()
+        for w in workers:
+            w.join(timeout=2.0)
+    shutdown = getattr(iterator, "_shutdown_workers", None)
+    if shutdown is not None:
+        shutdown()
+    # interruptible()'s wrapper refers to the iterator: without it, the iterator and its
+    # queues' pipes are freed now, not at the next garbage collection.
+    vars(iterator).pop("_try_get_data", None)
+
+
+def _batch_event(batch, number, epoch, wait, config, built, preview, now) -> BatchDone:
+    t = now()
+    to_run = t - time.monotonic()  # monotonic time -> seconds since the run started
+    if built.collate_fn is not None:
+        return _user_batch_event(batch, number, epoch, wait, t, to_run, config, preview)
+    worker = int(batch["worker"][0]) if config.workers else None
+    timing = {}
+    if isinstance(batch, dict) and "fetch_start" in batch:
+        timing = {
+            "fetch_start": float(batch["fetch_start"].min()) + to_run,
+            "fetch_end": float(batch["fetch_end"].max()) + to_run,
+            "decode_s": float(batch["decode_s"].sum()),
+        }
+    errors = batch.get("error")
+    failed: tuple[SkippedFile, ...] = ()
+    if errors and any(errors):
+        failed = tuple(
+            SkippedFile(built.describe(int(i)).path or f"#{int(i)}", e)
+            for i, e in zip(batch["index"], errors, strict=False)
+            if e
+        )
+    return BatchDone(
+        t,
+        number,
+        epoch,
+        worker,
+        wait,
+        len(batch["index"]),
+        failed,
+        preview.maybe(batch),
+        **timing,
+    )
+
+
+def _user_batch_event(batch, number, epoch, wait, t, to_run, config, preview) -> BatchDone:
+    """A batch of the user's dataset: (their batch, an (n, 4) tensor of index, worker, fetch
+    start and end)."""
+    user_batch, meta = batch
+    n = int(meta.shape[0])
+    worker = int(meta[0, 1]) if config.workers and n else None
+    timing = {}
+    if n:
+        timing = {
+            "fetch_start": float(meta[:, 2].min()) + to_run,
+            "fetch_end": float(meta[:, 3].max()) + to_run,
+            "decode_s": float((meta[:, 3] - meta[:, 2]).sum()),
+        }
+    return BatchDone(
+        t, number, epoch, worker, wait, n, (), preview.maybe_user(user_batch, meta), **timing
+    )
+
+
+class _PreviewPicker:
+    """Makes preview samples for at most one batch per ``preview_interval`` seconds: making
+    them for every batch would slow loading down."""
+
+    def __init__(self, config: RunConfig, built: BuiltDataset) -> None:
+        self.interval = config.preview_interval
+        self.count = config.preview_count
+        self.built = built
+        self.next_at = 0.0
+
+    def _due(self) -> bool:
+        if self.interval <= 0:
+            return False
+        t = time.monotonic()
+        if t < self.next_at:
+            return False
+        self.next_at = t + self.interval
+        return True
+
+    def maybe(self, batch: dict[str, Any]) -> tuple[PreviewSample, ...] | None:
+        if not self._due():
+            return None
+        return tuple(self._sample(batch, i) for i in range(min(self.count, len(batch["index"]))))
+
+    def maybe_user(self, batch: Any, meta: torch.Tensor) -> tuple[PreviewSample, ...] | None:
+        """Previews of the user's samples, whatever they are (never raises)."""
+        if not self._due():
+            return None
+        n = int(meta.shape[0])
+        samples = split_batch(batch, n)[: self.count]
+        return tuple(
+            _user_preview(view_sample(sample), int(meta[i, 0]), int(meta[i, 1]))
+            for i, sample in enumerate(samples)
+        )
+
+    def _sample(self, batch: dict[str, Any], i: int) -> PreviewSample:
+        x: torch.Tensor = batch["image"][i]
+        index = int(batch["index"][i])
+        rgb = to_display_array(x)
+        if rgb is None:
+            rgb = torch.zeros((8, 8, 3), dtype=torch.uint8).numpy()
+        lo, hi, mean = tensor_stats(x)
+        # Path and class only: the file's own header (original size and mode) is read by the
+        # detail view when someone asks, not here for every previewed sample.
+        info = self.built.describe(index, header=False)
+        errors = batch.get("error")
+        return PreviewSample(
+            index=index,
+            label=int(batch["label"][i]),
+            worker=int(batch["worker"][i]),
+            thumbnail=fit_within(rgb, THUMB_SIZE),
+            image=fit_within(rgb, DETAIL_SIZE),
+            shape=tuple(x.shape),
+            dtype=str(x.dtype).replace("torch.", ""),
+            min=lo,
+            max=hi,
+            mean=mean,
+            path=info.path,
+            class_name=info.class_name,
+            original_size=info.original_size,
+            original_mode=info.original_mode,
+            error=errors[i] if errors else "",
+        )
+
+
+def _user_preview(view: SampleView, index: int, worker: int) -> PreviewSample:
+    rgb = view.rgb if view.rgb is not None else _BLANK
+    return PreviewSample(
+        index=index,
+        label=view.label,
+        worker=worker,
+        thumbnail=fit_within(rgb, THUMB_SIZE),
+        image=fit_within(rgb, DETAIL_SIZE),
+        shape=view.shape,
+        dtype=view.dtype,
+        min=view.min,
+        max=view.max,
+        mean=view.mean,
+        path=view.path,
+        caption=view.caption,
+        card=view.card,
+    )
+
+
+_BLANK = torch.zeros((1, 1, 3), dtype=torch.uint8).numpy()
+
+
+def _progress_emitter(emit: Emit, now: Callable[[], float]) -> Callable[[int, int], None]:
+    state = {"t0": time.monotonic(), "last": 0.0}
+
+    def progress(done: int, total: int) -> None:
+        t = time.monotonic()
+        if done < total and t - state["last"] < PROGRESS_INTERVAL_S:
+            return
+        state["last"] = t
+        elapsed = t - state["t0"]
+        emit(DatasetProgress(now(), "prepare", done, total, done / elapsed if elapsed > 0 else 0.0))
+
+    return progress

@@ -1,0 +1,165 @@
+"""The plain, immutable events a run produces. They cross threads (and, in the window, a
+queued signal) as they are: numbers, strings, tuples and numpy arrays, nothing live.
+
+Every event's ``t`` is seconds since the run started (``time.monotonic()`` based).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..datasets.dataset_info import DatasetInfo
+from ..health.folder import SkippedFile
+from ..memory.system_memory import SystemMemory
+
+
+@dataclass(frozen=True)
+class RunStarted:
+    t: float
+    config: dict[str, Any]
+    main_pid: int
+
+
+@dataclass(frozen=True)
+class DatasetProgress:
+    """The dataset is being prepared (eager decode, memmap cache build)."""
+
+    t: float
+    stage: str
+    done: int
+    total: int
+    rate: float  # items per second
+
+
+@dataclass(frozen=True)
+class DatasetReady:
+    t: float
+    info: DatasetInfo
+
+
+@dataclass(frozen=True)
+class EpochStarted:
+    t: float
+    epoch: int
+    batches: int | None  # batches this epoch will have (after --max-batches), when known
+
+
+@dataclass(frozen=True)
+class PreviewSample:
+    """One sample of a previewed batch, as the model receives it."""
+
+    index: int
+    label: int
+    worker: int
+    thumbnail: np.ndarray  # HxWx3 uint8, at most THUMB_SIZE on a side
+    image: np.ndarray  # HxWx3 uint8, at most DETAIL_SIZE on a side
+    shape: tuple[int, ...]
+    dtype: str
+    min: float
+    max: float
+    mean: float
+    path: str | None = None
+    class_name: str | None = None
+    original_size: tuple[int, int] | None = None
+    original_mode: str | None = None
+    error: str = ""
+    #: The user's dataset: the sample's other parts in a few words (a label, a path).
+    caption: str = ""
+    #: A sample with nothing image-like: its structure, shapes, dtypes and ranges.
+    card: str = ""
+
+
+@dataclass(frozen=True)
+class BatchDone:
+    t: float
+    index: int  # batch number within the run, from 0
+    epoch: int
+    worker: int | None  # None when num_workers is 0
+    wait_s: float  # how long the main loop waited for this batch
+    samples: int
+    failed: tuple[SkippedFile, ...] = ()
+    preview: tuple[PreviewSample, ...] | None = None
+    fetch_start: float | None = None  # when its first sample's fetch began (run seconds)
+    fetch_end: float | None = None  # when its last sample's fetch ended
+    decode_s: float = 0.0  # decode and transform time of its samples, summed
+
+
+@dataclass(frozen=True)
+class ProcessMemory:
+    pid: int
+    role: str
+    rss: int
+    uss: int | None
+    pss: int | None
+
+
+@dataclass(frozen=True)
+class MemorySweep:
+    """One reading of every live process, all at the same instant ``t``."""
+
+    t: float
+    rows: tuple[ProcessMemory, ...]
+    full: bool  # whether USS/PSS were read in this sweep
+    system: SystemMemory | None = None
+
+
+@dataclass(frozen=True)
+class WorkerBaseline:
+    """A worker's USS once it is running (after its first batch): its growth from here on is
+    what touching the dataset costs it (copy-on-read), not its own start-up."""
+
+    t: float
+    role: str
+    pid: int
+    uss: int
+
+
+@dataclass(frozen=True)
+class MemoryBudget:
+    """The predicted peak of a run, set against what the machine has, before workers start."""
+
+    t: float
+    predicted_peak: int
+    parts: dict[str, int]
+    available: int
+    shm_total: int | None
+    shm_needed: int
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ProcessesChanged:
+    t: float
+    started: tuple[tuple[str, int], ...] = ()  # (role, pid)
+    exited: tuple[tuple[str, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class RunFinished:
+    t: float
+    status: str  # "completed", "stopped" or "failed"
+    reason: str = ""
+    batches: int = 0
+    samples: int = 0
+    details: str = field(default="", repr=False)  # a traceback, for logs
+    wait_s: float = 0.0  # time the main loop spent waiting for batches
+    loop_s: float = 0.0  # from the first request for a batch to the end of the last step
+
+    @property
+    def ok(self) -> bool:
+        return self.status != "failed"
+
+
+Event = (
+    RunStarted
+    | DatasetProgress
+    | DatasetReady
+    | EpochStarted
+    | BatchDone
+    | MemorySweep
+    | ProcessesChanged
+    | RunFinished
+)

@@ -1,0 +1,1 @@
+"""Live charts (memory per process, throughput, worker timeline), their buffers, exports."""

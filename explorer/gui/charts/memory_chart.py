@@ -1,0 +1,427 @@
+"""The live memory chart: one curve per process role (main, worker-N, helpers) in MiB over
+seconds since the run started, the RSS and PSS totals, and markers for run events.
+
+Sweeps go into per-role buffers as they arrive; a timer redraws at most ``REDRAW_HZ`` times a
+second and only when something changed, so the chart never stalls the window however fast
+data comes in.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import psutil
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from ...core.run.events import MemorySweep, ProcessesChanged
+from ...core.units import format_bytes
+from ..palette import DARK, Theme, role_color
+from .plot_style import scale_axis_fonts, style_plot
+from .series_buffer import SeriesBuffer
+
+MiB = 1024.0 * 1024.0
+REDRAW_HZ = 15
+MAX_OVERLAYS = 5
+METRICS = (("RSS", "rss"), ("USS", "uss"), ("PSS", "pss"))
+COLUMN = {"rss": 1, "uss": 2, "pss": 3}  # buffer columns: t, rss, uss, pss, break
+FOLLOW = (("Whole run", 0.0), ("Last 30 s", 30.0), ("Last 60 s", 60.0), ("Last 5 min", 300.0))
+METRIC_TIPS = {
+    "rss": "Resident set size: pages in RAM, shared ones counted in every process that maps them.",
+    "uss": "Unique set size: pages only this process has; what you get back if it exits.",
+    "pss": "Proportional set size: private pages plus a fair share of shared ones; sums to "
+    "what the processes really cost together (Linux only).",
+}
+
+
+class _RoleSeries:
+    def __init__(self, role: str, curve: pg.PlotDataItem) -> None:
+        self.role = role
+        self.curve = curve
+        self.pid: int | None = None
+        self.buffer = SeriesBuffer(5)
+
+
+def nice_ceiling(value: float) -> float:
+    """The smallest of 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 times a power of ten ≥ ``value``."""
+    if not value > 0 or not math.isfinite(value):
+        return 1.0
+    power = 10 ** math.floor(math.log10(value))
+    for m in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
+        if m * power >= value * (1 - 1e-12):
+            return m * power
+    return 10 * power
+
+
+class MemoryChart(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.theme: Theme = DARK
+        # Not "metric": that is a virtual method of QPaintDevice, and Qt calls it (font
+        # changes do): shadowing it with a string crashes the process.
+        self.metric_key = "rss"
+        self.follow_s = 0.0
+        self._series: dict[str, _RoleSeries] = {}
+        self._totals = {"rss": SeriesBuffer(2), "pss": SeriesBuffer(2)}
+        self._shm = SeriesBuffer(2)
+        self._history: list[dict[str, np.ndarray]] = []  # earlier runs' totals, newest last
+        self._overlays: list[pg.PlotDataItem] = []
+        self._pids_now: frozenset[int] = frozenset()
+        self._pids_at_pss: frozenset[int] = frozenset()
+        self._markers: list[pg.InfiniteLine] = []
+        self._t_max = 0.0
+        self._ranges: tuple = ()
+        self._dirty = False
+
+        self.metricCombo = QComboBox(objectName="metricCombo")
+        for text, key in METRICS:
+            self.metricCombo.addItem(text, key)
+            self.metricCombo.setItemData(
+                self.metricCombo.count() - 1, METRIC_TIPS[key], Qt.ItemDataRole.ToolTipRole
+            )
+        if not psutil.LINUX:  # PSS is a Linux figure
+            self.metricCombo.model().item(2).setEnabled(False)
+        self.metricCombo.setToolTip("Which memory figure the per-process curves show.")
+        self.metricCombo.currentIndexChanged.connect(self._on_metric)
+        self.followCombo = QComboBox(objectName="followCombo")
+        for text, span in FOLLOW:
+            self.followCombo.addItem(text, span)
+        self.followCombo.setToolTip("Show the whole run, or follow its last seconds.")
+        self.followCombo.currentIndexChanged.connect(self._on_follow)
+        self.overlayCheck = QCheckBox("Earlier runs", objectName="overlayCheck")
+        self.overlayCheck.setToolTip(
+            "Overlay the Σ RSS and Σ PSS of this session's earlier runs, faintly, to compare."
+        )
+        self.overlayCheck.toggled.connect(self._draw_overlays)
+        self.totalsLabel = QLabel(objectName="memoryTotals")
+        self.totalsLabel.setTextFormat(Qt.TextFormat.RichText)
+        self.totalsLabel.setWordWrap(True)  # never force the chart wider than its splitter share
+        self.totalsLabel.setToolTip(
+            "Σ PSS is what the processes really cost together; Σ RSS is what naive tools add "
+            "up, counting every shared page once per process."
+        )
+
+        self.plot = pg.PlotWidget()  # its keyword arguments go to the PlotItem, so:
+        self.plot.setObjectName("memoryChart")
+        self.plot.setMinimumHeight(220)
+        item = self.plot.getPlotItem()
+        item.setClipToView(True)
+        item.setDownsampling(auto=True, mode="peak")
+        item.showGrid(x=True, y=True, alpha=0.15)
+        item.setLabel("left", "memory", units="MiB")
+        item.setLabel("bottom", "time since the run started", units="s")
+        item.getAxis("left").enableAutoSIPrefix(False)
+        item.getAxis("bottom").enableAutoSIPrefix(False)
+        item.setMouseEnabled(x=True, y=False)
+        # The legend is a row under the plot, not inside it: inside, it hides curves and
+        # marker captions; outside, it is readable from the back of a room.
+        self.legendLabel = QLabel(objectName="memoryLegend")
+        self.legendLabel.setTextFormat(Qt.TextFormat.RichText)
+        self.legendLabel.setWordWrap(True)
+        self._total_curves = {
+            "rss": self.plot.plot(
+                name="total RSS", pen=pg.mkPen(width=2, style=Qt.PenStyle.DotLine)
+            ),
+            "pss": self.plot.plot(
+                name="total PSS", pen=pg.mkPen(width=2, style=Qt.PenStyle.DashLine)
+            ),
+        }
+        # /dev/shm in use: where workers put the batches they hand over (role "shm")
+        self._shm_curve = self.plot.plot(
+            name="shm", pen=pg.mkPen("#b07aa1", width=1, style=Qt.PenStyle.DashDotLine)
+        )
+
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("Metric"))
+        bar.addWidget(self.metricCombo)
+        bar.addSpacing(12)
+        bar.addWidget(QLabel("View"))
+        bar.addWidget(self.followCombo)
+        bar.addWidget(self.overlayCheck)
+        bar.addSpacing(12)
+        bar.addWidget(self.totalsLabel, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(bar)
+        layout.addWidget(self.plot, 1)
+        layout.addWidget(self.legendLabel)
+
+        self._timer = QTimer(self, interval=int(1000 / REDRAW_HZ))
+        self._timer.timeout.connect(self.redraw)
+        self._timer.start()
+        self.set_theme(DARK)
+
+    # ----------------------------------------------------------------- data in
+    def clear(self) -> None:
+        """Start a new run; the run so far joins the history that can be overlaid."""
+        if len(self._totals["rss"]):
+            self._history.append({k: b.view().copy() for k, b in self._totals.items()})
+            del self._history[:-MAX_OVERLAYS]
+        self._shm.clear()
+        for series in self._series.values():
+            self.plot.removeItem(series.curve)
+        self._series.clear()
+        for buf in self._totals.values():
+            buf.clear()
+        for line in self._markers:
+            self.plot.removeItem(line)
+        self._markers.clear()
+        self._t_max = 0.0
+        self._ranges: tuple = ()
+        self.totalsLabel.setText("")
+        self.legendLabel.setText("")
+        self._dirty = True
+        self._draw_overlays()
+        self.redraw()
+
+    def _draw_overlays(self) -> None:
+        for item in self._overlays:
+            self.plot.removeItem(item)
+        self._overlays.clear()
+        if not self.overlayCheck.isChecked():
+            return
+        for n, run in enumerate(self._history):
+            age = len(self._history) - n  # 1 = the previous run
+            alpha = max(40, 140 - 30 * (age - 1))
+            for key, style in (("rss", Qt.PenStyle.DotLine), ("pss", Qt.PenStyle.DashLine)):
+                data = run[key]
+                if len(data):
+                    color = pg.mkColor(self.theme.muted if key == "rss" else self.theme.accent)
+                    color.setAlpha(alpha)
+                    item = self.plot.plot(
+                        data[:, 0], data[:, 1], pen=pg.mkPen(color, width=1, style=style)
+                    )
+                    item.setZValue(-10)
+                    self._overlays.append(item)
+
+    def overlay_count(self) -> int:
+        return len(self._overlays)
+
+    def add_sweep(self, sweep: MemorySweep) -> None:
+        rss_total = 0
+        pss_total: int | None = 0
+        for row in sweep.rows:
+            series = self._series.get(row.role) or self._add_series(row.role)
+            if series.pid is not None and series.pid != row.pid:  # a new process, same role
+                series.buffer.append((sweep.t, np.nan, np.nan, np.nan, 1.0))
+            if series.pid != row.pid:
+                series.pid = row.pid
+                self._relabel(series)
+            series.buffer.append(
+                (
+                    sweep.t,
+                    row.rss / MiB,
+                    _mib(row.uss),
+                    _mib(row.pss),
+                    0.0,
+                )
+            )
+            rss_total += row.rss
+            pss_total = None if pss_total is None or row.pss is None else pss_total + row.pss
+        self._totals["rss"].append((sweep.t, rss_total / MiB))
+        self._pids_now = frozenset(r.pid for r in sweep.rows)
+        if pss_total is not None and sweep.rows:
+            self._totals["pss"].append((sweep.t, pss_total / MiB))
+            self._pids_at_pss = self._pids_now
+        system = sweep.system
+        if system is not None and system.shm_used is not None:
+            self._shm.append((sweep.t, system.shm_used / MiB))
+        self._t_max = max(self._t_max, sweep.t)
+        self._update_totals_label()
+        self._dirty = True
+
+    def processes_changed(self, event: ProcessesChanged) -> None:
+        workers_in = [r for r, _ in event.started if r.startswith("worker-")]
+        workers_out = [r for r, _ in event.exited if r.startswith("worker-")]
+        if workers_in:
+            n = len(workers_in)
+            self.add_marker(event.t, f"{n} worker{'s' * (n > 1)} started", minor=True)
+        if workers_out:
+            self.add_marker(event.t, "workers gone", minor=True)
+
+    def add_marker(self, t: float, text: str, minor: bool = False) -> None:
+        """A vertical line at ``t`` with a caption; ``minor`` captions give way to the others
+        where there is no room for both."""
+        line = pg.InfiniteLine(
+            pos=t,
+            angle=90,
+            movable=False,
+            pen=pg.mkPen(self.theme.marker, width=1, style=Qt.PenStyle.DashLine),
+            label=text,
+            labelOpts={
+                "position": 0.96,
+                "color": self.theme.marker,
+                "anchors": [(0, 0.5), (0, 0.5)],
+            },
+        )
+        line.minor = minor
+        line.label.setFont(self._marker_font())
+        self.plot.addItem(line, ignoreBounds=True)
+        self._markers.append(line)
+        self._t_max = max(self._t_max, t)
+        self._dirty = True
+
+    def curve_names(self) -> list[str]:
+        return [s.role for s in self._series.values()]
+
+    def markers(self) -> list[str]:
+        return [m.label.format for m in self._markers]
+
+    # ----------------------------------------------------------------- drawing
+    def redraw(self) -> None:
+        if not self._dirty:
+            return
+        self._dirty = False
+        col = COLUMN[self.metric_key]
+        for series in self._series.values():
+            data = series.buffer.view()
+            if self.metric_key == "rss":
+                series.curve.setData(data[:, 0], data[:, col], connect="finite")
+            else:
+                keep = np.isfinite(data[:, col]) | (data[:, 4] > 0)
+                series.curve.setData(data[keep, 0], data[keep, col], connect="finite")
+        shm = self._shm.view()
+        self._shm_curve.setData(shm[:, 0], shm[:, 1])
+        for key, curve in self._total_curves.items():
+            data = self._totals[key].view()
+            curve.setData(data[:, 0], data[:, 1])
+        self._declutter_markers()
+        self._set_ranges()
+
+    def _set_ranges(self) -> None:
+        """Axes that move in steps, not with every sweep: redrawing an axis's text costs the
+        GUI thread milliseconds (pyqtgraph renders it anew whenever its range changes), and a
+        chart that rescales in calm steps is easier to read on a projector."""
+        item = self.plot.getPlotItem()
+        item.disableAutoRange()
+        if self.follow_s > 0:  # the last N seconds, sliding on by a tenth of N at a time
+            step = self.follow_s / 10
+            hi = max(self.follow_s, math.ceil(self._t_max / step) * step)
+            x_range = (hi - self.follow_s, hi)
+        else:
+            x_range = (0.0, nice_ceiling(self._t_max))
+        top = 0.0
+        for curve in self.plot.getPlotItem().listDataItems():
+            if not curve.isVisible():
+                continue
+            xs, ys = curve.getData()
+            if ys is None or not len(ys):
+                continue
+            shown = ys[(xs >= x_range[0]) & np.isfinite(ys)]
+            if len(shown):
+                top = max(top, float(shown.max()))
+        y_range = (0.0, nice_ceiling(top * 1.04))
+        if (x_range, y_range) != self._ranges:
+            self._ranges = (x_range, y_range)
+            item.setXRange(*x_range, padding=0)
+            item.setYRange(*y_range, padding=0)
+
+    def set_font_scale(self, scale: float) -> None:
+        """Axis text and marker captions grow with the window's text (presentation mode)."""
+        self.font_scale = scale
+        scale_axis_fonts(self.plot, scale)
+        for line in self._markers:
+            line.label.setFont(self._marker_font())
+        self._dirty = True
+
+    def _marker_font(self):  # type: ignore[no-untyped-def]
+        font = self.font()
+        font.setPointSizeF(max(7.0, 10.0 * getattr(self, "font_scale", 1.0)))
+        font.setBold(True)
+        return font
+
+    def _declutter_markers(self) -> None:
+        """Caption a marker only where it has room: a label closer than ~7% of the visible time
+        span to the last captioned one is hidden (its line stays)."""
+        if not self._markers:
+            return
+        lo, hi = self.plot.getPlotItem().viewRange()[0]
+        if self.follow_s <= 0:
+            lo, hi = 0.0, max(self._t_max, 1e-6)
+        min_gap = 0.07 * getattr(self, "font_scale", 1.0) * max(hi - lo, 1e-6)
+        shown: list[float] = []
+        for minor in (False, True):  # major captions first, minor ones where room is left
+            for line in self._markers:
+                if line.minor != minor:
+                    continue
+                show = all(abs(line.value() - t) >= min_gap for t in shown)
+                line.label.setVisible(show)
+                if show:
+                    shown.append(line.value())
+        # Stagger the shown captions over four heights in time order: neighbours never share one.
+        visible = sorted((m for m in self._markers if m.label.isVisible()), key=lambda m: m.value())
+        for k, line in enumerate(visible):
+            line.label.setPosition(0.96 - 0.07 * (k % 4))
+
+    def set_theme(self, theme: Theme) -> None:
+        self.theme = theme
+        style_plot(self.plot, theme)
+        for series in self._series.values():
+            series.curve.setPen(pg.mkPen(role_color(series.role, theme), width=2))
+        self._total_curves["rss"].setPen(pg.mkPen(theme.muted, width=2, style=Qt.PenStyle.DotLine))
+        self._total_curves["pss"].setPen(
+            pg.mkPen(theme.accent, width=2, style=Qt.PenStyle.DashLine)
+        )
+        for line in self._markers:
+            line.setPen(pg.mkPen(theme.marker, width=1, style=Qt.PenStyle.DashLine))
+            line.label.setColor(theme.marker)
+        self._update_totals_label()
+        self._update_legend()
+
+    # ----------------------------------------------------------------- internals
+    def _add_series(self, role: str) -> _RoleSeries:
+        curve = self.plot.plot(name=role, pen=pg.mkPen(role_color(role, self.theme), width=2))
+        series = _RoleSeries(role, curve)
+        self._series[role] = series
+        return series
+
+    def _relabel(self, series: _RoleSeries) -> None:
+        self._update_legend()
+
+    def legend_entries(self) -> list[str]:
+        return [f"{s.role} · pid {s.pid}" for s in self._series.values()]
+
+    def _update_legend(self) -> None:
+        t = self.theme
+        entries = [
+            f"<span style='color:{role_color(s.role, t)}; font-size:14pt'>━</span> "
+            f"{s.role} <span style='color:{t.muted}'>pid {s.pid}</span>"
+            for s in self._series.values()
+        ]
+        entries += [
+            f"<span style='color:{t.muted}; font-size:14pt'>┈</span> total RSS",
+            "<span style='color:#b07aa1; font-size:14pt'>-·</span> /dev/shm used",
+            f"<span style='color:{t.accent}; font-size:14pt'>╌</span> total PSS",
+        ]
+        self.legendLabel.setText(" &nbsp;&nbsp; ".join(entries) if self._series else "")
+
+    def _update_totals_label(self) -> None:
+        rss, pss = self._totals["rss"].last(), self._totals["pss"].last()
+        if rss is None:
+            self.totalsLabel.setText("")
+            return
+        # PSS is read less often than RSS: show its total only while it covers the same processes
+        current = pss is not None and self._pids_at_pss == self._pids_now
+        pss_text = format_bytes(pss[1] * MiB) if current else "…"
+        self.totalsLabel.setText(
+            f"<span style='color:{self.theme.accent}'><b>Σ PSS {pss_text}</b></span> "
+            f"<span style='color:{self.theme.muted}'>real cost</span> &nbsp; "
+            f"<b>Σ RSS {format_bytes(rss[1] * MiB)}</b> "
+            f"<span style='color:{self.theme.muted}'>naive sum, shared pages counted twice</span>"
+        )
+
+    def _on_metric(self) -> None:
+        self.metric_key = self.metricCombo.currentData()
+        self._dirty = True
+        self.redraw()
+
+    def _on_follow(self) -> None:
+        self.follow_s = float(self.followCombo.currentData())
+        self._dirty = True
+        self.redraw()
+
+
+def _mib(value: int | None) -> float:
+    return np.nan if value is None else value / MiB

@@ -1,0 +1,70 @@
+"""Samples per second over the run, with the epoch boundaries: is loading steady, does it
+dip at each epoch (workers restarting), does it warm up?"""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from ..palette import DARK, Theme
+from ..run.run_stats import RunStats
+from .plot_style import scale_axis_fonts, style_plot
+from .series_buffer import SeriesBuffer
+
+
+class ThroughputChart(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("throughputChart")
+        self.theme: Theme = DARK
+        self._buffer = SeriesBuffer(2)
+        self._epochs: list[pg.InfiniteLine] = []
+        self.plot = pg.PlotWidget()
+        self.plot.setObjectName("throughputPlot")
+        item = self.plot.getPlotItem()
+        item.setLabel("left", "samples/s")
+        item.setLabel("bottom", "time since the run started", units="s")
+        item.getAxis("bottom").enableAutoSIPrefix(False)
+        item.showGrid(x=True, y=True, alpha=0.15)
+        item.setMouseEnabled(x=True, y=False)
+        self.curve = self.plot.plot(name="samples/s", pen=pg.mkPen(self.theme.accent, width=2))
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.plot)
+        self.set_theme(DARK)
+
+    def clear(self) -> None:
+        self._buffer.clear()
+        for line in self._epochs:
+            self.plot.removeItem(line)
+        self._epochs.clear()
+        self.curve.setData([], [])
+
+    def add_stats(self, stats: RunStats) -> None:
+        self._buffer.append((stats.t, stats.samples_per_s))
+        data = self._buffer.view()
+        self.curve.setData(data[:, 0], data[:, 1])
+
+    def add_epoch(self, t: float, epoch: int) -> None:
+        line = pg.InfiniteLine(
+            pos=t,
+            angle=90,
+            movable=False,
+            pen=pg.mkPen(self.theme.marker, style=Qt.PenStyle.DashLine),
+            label=f"epoch {epoch + 1}",
+            labelOpts={"position": 0.9, "color": self.theme.marker},
+        )
+        self.plot.addItem(line, ignoreBounds=True)
+        self._epochs.append(line)
+
+    def point_count(self) -> int:
+        return len(self._buffer)
+
+    def set_font_scale(self, scale: float) -> None:
+        scale_axis_fonts(self.plot, scale)
+
+    def set_theme(self, theme: Theme) -> None:
+        self.theme = theme
+        style_plot(self.plot, theme)
+        self.curve.setPen(pg.mkPen(theme.accent, width=2))

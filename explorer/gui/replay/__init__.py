@@ -1,0 +1,1 @@
+"""Recordings in the window: open, save, and replay them with a player and its bar."""

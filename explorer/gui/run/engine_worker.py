@@ -1,0 +1,45 @@
+"""The QObject that runs the core engine on a QThread; its EventRelay base turns what the
+engine produces into signals carrying plain data. With a ``recording`` (a RecordingWriter)
+every event is also recorded, on the writer's own thread."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from PySide6.QtCore import Slot
+
+from ...core.run.config import RunConfig
+from ..gc_on_gui_thread import freeze_long_lived_once
+from .event_relay import EventRelay
+
+
+class EngineWorker(EventRelay):
+    def __init__(
+        self, config: RunConfig, recording: Callable[[object], None] | None = None
+    ) -> None:
+        super().__init__(config)  # no parent: it is moved to its thread
+        self._stop = threading.Event()
+        self.recording = recording
+
+    def request_stop(self) -> None:
+        """Thread-safe: the engine checks this flag between batches."""
+        self._stop.set()
+
+    @Slot()
+    def run(self) -> None:
+        # Imported here, on the engine's thread: torch stays off the window's start-up.
+        from ...core.run import engine
+
+        freeze_long_lived_once()  # torch's objects: never garbage, never walked again
+
+        recording = self.recording
+        if recording is None:
+            engine.run(self.config, self.feed, self._stop)
+            return
+
+        def emit(event: object) -> None:
+            recording(event)  # before the window hears of it: the run's end ends the file
+            self.feed(event)
+
+        engine.run(self.config, emit, self._stop)
