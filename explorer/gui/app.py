@@ -14,6 +14,8 @@ from pathlib import Path
 from PySide6.QtCore import QTimer, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
+from ..core.run.warm_up import warm_up_in_background
+from .gc_on_gui_thread import freeze_long_lived_once, pause_collections, resume_collections
 from .main_window import MainWindow
 from .probes import run_probe
 from .settings import APPLICATION, ORGANIZATION
@@ -58,6 +60,18 @@ WINDOW_OPTIONS = (
 )
 
 
+def _warm_up() -> None:
+    """Load torch and the engine in the background; the GUI thread's collector rests
+    meanwhile, and what they made is then frozen out of its sight."""
+
+    def loaded() -> None:
+        freeze_long_lived_once()
+        resume_collections()
+
+    pause_collections()
+    warm_up_in_background(then=loaded)
+
+
 def run_gui(args: argparse.Namespace, given: frozenset[str] = frozenset()) -> int:
     """The window; ``given`` names the options typed on the command line, which override
     the window's remembered settings."""
@@ -92,6 +106,8 @@ def run_gui(args: argparse.Namespace, given: frozenset[str] = frozenset()) -> in
         window.controls.set_source("dataset")
     window.controls.apply_options({k: getattr(args, k) for k in WINDOW_OPTIONS if k in given})
     window.show()
+    # torch and the engine load now, beside the idle window, not on the first Run's thread
+    QTimer.singleShot(0, _warm_up)
     probe = os.environ.get("DLE_PROBE")
     if probe:  # the benchmark's start-up and idle-memory probes (explorer.bench)
         run_probe(app, window, probe)

@@ -11,6 +11,7 @@ timer on the GUI thread collects instead, as qutebrowser does.
 from __future__ import annotations
 
 import gc
+import threading
 
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QApplication
@@ -32,6 +33,8 @@ class GuiThreadGarbageCollector(QObject):
 
     def _collect(self) -> None:
         """Collect a generation only when its count passes its threshold, as Python would."""
+        if _paused.is_set():
+            return
         t0, t1, t2 = gc.get_threshold()
         if gc.get_count()[0] > t0:
             gc.collect(0)
@@ -42,6 +45,18 @@ class GuiThreadGarbageCollector(QObject):
 
 
 _frozen = False
+#: Set while torch loads on the warm-up thread: it allocates a million long-lived objects in a
+#: second, and collecting young generations that size took 80-120 ms on the GUI thread, for
+#: nothing (``freeze_long_lived_once`` then puts them out of the collector's sight).
+_paused = threading.Event()
+
+
+def pause_collections() -> None:
+    _paused.set()
+
+
+def resume_collections() -> None:
+    _paused.clear()
 
 
 def freeze_long_lived_once() -> None:

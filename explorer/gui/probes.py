@@ -1,6 +1,12 @@
 """Measurements of this window that the benchmark (``python -m explorer.bench``) takes in a
-fresh process: ``DLE_PROBE=startup|idle:S|idle-after-run:S python main.py`` prints one JSON
-line (seconds to the first painted window, resident memory when idle) and exits.
+fresh process: ``DLE_PROBE=KIND python main.py`` prints one JSON line and exits.
+
+- ``startup``: seconds from the process's start to the first painted window;
+- ``idle:S`` / ``idle-after-run:S``: resident memory after S idle seconds (before any run, or
+  after one);
+- ``session:SOURCE``: how late a 5 ms heartbeat in the window's own event loop gets, from the
+  first paint through Run, Stop, a second Run, Stop and quit, as a user would drive it
+  (SOURCE: ``random`` or an image folder).
 
 They live here, beside the window they measure, so that the product never imports the
 benchmark; the benchmark imports them.
@@ -41,10 +47,77 @@ def idle_rss(app: QApplication, seconds: float) -> int:
     return psutil.Process().memory_info().rss
 
 
+class Heartbeat:
+    """A 5 ms QTimer on the GUI thread; each beat records how late it came, and in which
+    phase of the session (the phase names say what the window was doing)."""
+
+    def __init__(self) -> None:
+        from PySide6.QtCore import QTimer
+
+        self.phase = "idle after first paint"
+        self.late: list[tuple[str, float]] = []
+        self._last = time.monotonic()
+        self._timer = QTimer(interval=5)
+        self._timer.timeout.connect(self._beat)
+        self._timer.start()
+
+    def _beat(self) -> None:
+        now = time.monotonic()
+        self.late.append((self.phase, max(0.0, now - self._last - 0.005) * 1000))
+        self._last = now
+
+    def stop(self) -> dict:
+        self._timer.stop()
+        values = sorted(ms for _, ms in self.late)
+        worst: dict[str, float] = {}
+        for phase, ms in self.late:
+            worst[phase] = max(ms, worst.get(phase, 0.0))
+        return {
+            "beats": len(values),
+            "p99_ms": values[int(0.99 * (len(values) - 1))],
+            "max_ms": values[-1],
+            "max_by_phase_ms": worst,
+        }
+
+
+def _pump(app: QApplication, seconds: float, until: object = None) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end and not (until and until()):  # type: ignore[operator]
+        app.processEvents()
+        time.sleep(0.001)
+
+
+def session(app: QApplication, window: MainWindow, source: str) -> dict:
+    """First paint, Run, Stop, Run, Stop, quit: the heartbeat's lateness throughout."""
+    beat = Heartbeat()
+    _pump(app, 1.0)
+    options = {"workers": 2, "batch_size": 32, "epochs": 50, "step_ms": 0, "mode": "lazy"}
+    if source == "random":
+        options["random"] = "20000:3x64x64"
+    else:
+        options["folder"] = source
+    window.controls.apply_options(options)
+    for n in (1, 2):
+        beat.phase = f"run {n}"
+        window.start_run()
+        _pump(app, 4.0, lambda: not window.runs.is_running())
+        beat.phase = f"stop {n}"
+        window.runs.stop()
+        _pump(app, 30.0, lambda: not window.runs.is_running())
+        beat.phase = f"idle after run {n}"
+        _pump(app, 1.0)
+    beat.phase = "quit"
+    window.close()
+    _pump(app, 0.5)
+    return beat.stop()
+
+
 def run_probe(app: QApplication, window: MainWindow, probe: str) -> None:
     """Measure ``probe`` on the shown ``window``, print the JSON line, and exit at once."""
     result = {"first_paint_s": first_paint(app, window)}
     kind, _, seconds = probe.partition(":")
+    if kind == "session":
+        result.update(session(app, window, seconds))
     if kind == "idle-after-run":  # torch loaded, a run done: the window as used
         window.controls.set_source("random")
         window.controls.randomSpecEdit.setText("2000:3x32x32")
