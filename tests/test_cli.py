@@ -118,3 +118,45 @@ def test_memmap_second_run_reuses_its_cache(tmp_path, photos):
     assert (first["dataset"]["cache_reused"], second["dataset"]["cache_reused"]) == (False, True)
     assert second["dataset"]["init_s"] < first["dataset"]["init_s"]
     assert second["summary"]["samples"] == 200
+
+
+def test_without_a_display_run_sh_says_what_to_do_in_one_line():
+    """``env -u DISPLAY -u WAYLAND_DISPLAY bash run.sh`` on a server: one line of advice, not
+    Qt's abort text, and a non-zero status."""
+    import os
+    import subprocess
+
+    from conftest import ROOT
+
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+    }
+    proc = subprocess.run(
+        ["bash", str(ROOT / "run.sh")], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode != 0
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert "no display" in lines[0]
+    for way_out in ("ssh -X", "--headless", "QT_QPA_PLATFORM=vnc"):
+        assert way_out in lines[0]
+    assert "xcb-cursor0" not in proc.stderr
+
+
+def test_headless_needs_no_display(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "QT_QPA_PLATFORM")}
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), "--headless", "--random", "64:3x8x8",
+         "--report", str(tmp_path / "r.json")],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads((tmp_path / "r.json").read_text())["summary"]["samples"] == 64
