@@ -20,6 +20,7 @@ class Theme:
     accent: str
     error: str
     marker: str
+    total_pss: str  # the Σ PSS curve: a colour no process curve has
 
 
 _DATA = read_json("themes.json")

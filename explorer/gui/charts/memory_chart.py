@@ -14,7 +14,16 @@ import numpy as np
 import psutil
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtGui import QCursor
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QToolTip,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ...core.run.events import MemorySweep, ProcessesChanged
 from ...core.units import format_bytes
@@ -125,9 +134,15 @@ class MemoryChart(QWidget):
                 name="total RSS", pen=pg.mkPen(width=2, style=Qt.PenStyle.DotLine)
             ),
             "pss": self.plot.plot(
-                name="total PSS", pen=pg.mkPen(width=2, style=Qt.PenStyle.DashLine)
+                name="total PSS",
+                pen=pg.mkPen(width=2, style=Qt.PenStyle.DashLine),
+                symbol="o",
+                symbolSize=5,
             ),
         }
+        # Σ PSS is read less often than RSS: from its last reading to now, a dotted line at
+        # that value, so it never looks as if it ended where the last reading was.
+        self._pss_since = self.plot.plot(name="total PSS since", pen=pg.mkPen(width=2))
         # /dev/shm in use: where workers put the batches they hand over (role "shm")
         self._shm_curve = self.plot.plot(
             name="shm", pen=pg.mkPen("#b07aa1", width=1, style=Qt.PenStyle.DashDotLine)
@@ -147,6 +162,14 @@ class MemoryChart(QWidget):
         layout.addLayout(bar)
         layout.addWidget(self.plot, 1)
         layout.addWidget(self.legendLabel)
+
+        # Hovering names every process's value at that time (equal curves hide each other).
+        self._cursor = pg.InfiniteLine(angle=90, movable=False)
+        self._cursor.setVisible(False)
+        self.plot.addItem(self._cursor, ignoreBounds=True)
+        self._hover = pg.SignalProxy(
+            self.plot.scene().sigMouseMoved, rateLimit=30, slot=self._on_mouse_moved
+        )
 
         self._timer = QTimer(self, interval=int(1000 / REDRAW_HZ))
         self._timer.timeout.connect(self.redraw)
@@ -188,7 +211,7 @@ class MemoryChart(QWidget):
             for key, style in (("rss", Qt.PenStyle.DotLine), ("pss", Qt.PenStyle.DashLine)):
                 data = run[key]
                 if len(data):
-                    color = pg.mkColor(self.theme.muted if key == "rss" else self.theme.accent)
+                    color = pg.mkColor(self.theme.muted if key == "rss" else self.theme.total_pss)
                     color.setAlpha(alpha)
                     item = self.plot.plot(
                         data[:, 0], data[:, 1], pen=pg.mkPen(color, width=1, style=style)
@@ -269,6 +292,46 @@ class MemoryChart(QWidget):
     def markers(self) -> list[str]:
         return [m.label.format for m in self._markers]
 
+    def values_at(self, t: float) -> list[tuple[str, float | None]]:
+        """Each process's value (MiB, the chosen metric) at time ``t`` (its last reading at or
+        before ``t``; None where none was read yet), then Σ RSS and Σ PSS."""
+        col = COLUMN[self.metric_key]
+        out: list[tuple[str, float | None]] = []
+        for series in self._series.values():
+            data = series.buffer.view()
+            i = int(np.searchsorted(data[:, 0], t, side="right"))
+            breaks = np.flatnonzero(data[:i, 4] > 0)  # a new process of the same role
+            start = int(breaks[-1]) + 1 if len(breaks) else 0
+            if i <= start:
+                continue  # not alive yet at t
+            read = np.flatnonzero(np.isfinite(data[start:i, col]))
+            out.append((series.role, float(data[start + read[-1], col]) if len(read) else None))
+        for key, name in (("rss", "Σ RSS"), ("pss", "Σ PSS")):
+            data = self._totals[key].view()
+            i = int(np.searchsorted(data[:, 0], t, side="right"))
+            out.append((name, float(data[i - 1, 1]) if i else None))
+        return out
+
+    def hover_text(self, t: float) -> str:
+        metric = self.metric_key.upper()
+        rows = [
+            f"{name}: {'…' if v is None else format_bytes(v * MiB)}"
+            for name, v in self.values_at(t)
+        ]
+        return f"{t:.1f} s ({metric})\n" + "\n".join(rows)
+
+    def _on_mouse_moved(self, args: tuple) -> None:
+        pos = args[0]
+        box = self.plot.getPlotItem().getViewBox()
+        if not box.sceneBoundingRect().contains(pos) or not self._series:
+            self._cursor.setVisible(False)
+            QToolTip.hideText()
+            return
+        t = box.mapSceneToView(pos).x()
+        self._cursor.setValue(t)
+        self._cursor.setVisible(True)
+        QToolTip.showText(QCursor.pos(), self.hover_text(t), self.plot)
+
     # ----------------------------------------------------------------- drawing
     def redraw(self) -> None:
         if not self._dirty:
@@ -287,6 +350,11 @@ class MemoryChart(QWidget):
         for key, curve in self._total_curves.items():
             data = self._totals[key].view()
             curve.setData(data[:, 0], data[:, 1])
+        last = self._totals["pss"].last()
+        if last is not None and self._t_max > last[0]:
+            self._pss_since.setData([last[0], self._t_max], [last[1], last[1]])
+        else:
+            self._pss_since.setData([], [])
         self._declutter_markers()
         self._set_ranges()
 
@@ -362,8 +430,12 @@ class MemoryChart(QWidget):
             series.curve.setPen(pg.mkPen(role_color(series.role, theme), width=2))
         self._total_curves["rss"].setPen(pg.mkPen(theme.muted, width=2, style=Qt.PenStyle.DotLine))
         self._total_curves["pss"].setPen(
-            pg.mkPen(theme.accent, width=2, style=Qt.PenStyle.DashLine)
+            pg.mkPen(theme.total_pss, width=2, style=Qt.PenStyle.DashLine)
         )
+        self._total_curves["pss"].setSymbolPen(None)
+        self._total_curves["pss"].setSymbolBrush(theme.total_pss)
+        self._pss_since.setPen(pg.mkPen(theme.total_pss, width=2, style=Qt.PenStyle.DotLine))
+        self._cursor.setPen(pg.mkPen(theme.muted, width=1))
         for line in self._markers:
             line.setPen(pg.mkPen(theme.marker, width=1, style=Qt.PenStyle.DashLine))
             line.label.setColor(theme.marker)
@@ -393,7 +465,8 @@ class MemoryChart(QWidget):
         entries += [
             f"<span style='color:{t.muted}; font-size:14pt'>┈</span> total RSS",
             "<span style='color:#b07aa1; font-size:14pt'>-·</span> /dev/shm used",
-            f"<span style='color:{t.accent}; font-size:14pt'>╌</span> total PSS",
+            f"<span style='color:{t.total_pss}; font-size:14pt'>╌●</span> total PSS "
+            f"<span style='color:{t.muted}'>(● where measured, ┈ since)</span>",
         ]
         self.legendLabel.setText(" &nbsp;&nbsp; ".join(entries) if self._series else "")
 
@@ -406,7 +479,7 @@ class MemoryChart(QWidget):
         current = pss is not None and self._pids_at_pss == self._pids_now
         pss_text = format_bytes(pss[1] * MiB) if current else "…"
         self.totalsLabel.setText(
-            f"<span style='color:{self.theme.accent}'><b>Σ PSS {pss_text}</b></span> "
+            f"<span style='color:{self.theme.total_pss}'><b>Σ PSS {pss_text}</b></span> "
             f"<span style='color:{self.theme.muted}'>real cost</span> &nbsp; "
             f"<b>Σ RSS {format_bytes(rss[1] * MiB)}</b> "
             f"<span style='color:{self.theme.muted}'>naive sum, shared pages counted twice</span>"

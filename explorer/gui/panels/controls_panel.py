@@ -63,6 +63,16 @@ MODES = (
         "worker (needs h5py).",
     ),
 )
+#: What the modes mean for random tensors (memmap and HDF5 need an image folder).
+RANDOM_MODES = {
+    "eager": "eager: generate all in __init__",
+    "lazy": "lazy: generate in __getitem__",
+}
+#: Random tensors are one tensor, in ordinary or in shared memory.
+RANDOM_STORAGES = ("contiguous", "shared-tensor")
+RESIZE_TIP = (
+    "Images leave __getitem__ as S×S: smaller means less memory per batch and faster JPEG decoding."
+)
 STORAGES = (
     (
         "PIL images (classic)",
@@ -94,6 +104,7 @@ class ControlsPanel(QWidget):
         super().__init__(parent)
         self.theme: Theme = DARK
         self._recent: list[str] = []
+        self._folder_storage: str | None = None
         self.memoryOptions = MemoryOptions()
         layout = QVBoxLayout(self)
         layout.addWidget(self._source_box())
@@ -214,8 +225,7 @@ class ControlsPanel(QWidget):
             "resizeSpin",
             8,
             MAX_RESIZE,
-            "Images leave __getitem__ as S×S: smaller means less memory per "
-            "batch and faster JPEG decoding.",
+            RESIZE_TIP,
         )
         self.epochsSpin = _spin(
             "epochsSpin",
@@ -419,7 +429,7 @@ class ControlsPanel(QWidget):
         settings.set("epochs", self.epochsSpin.value())
         settings.set("shuffle", self.shuffleCheck.isChecked())
         settings.set("step_ms", self.stepSpin.value())
-        settings.set("storage", self.storageCombo.currentData())
+        settings.set("storage", self._folder_storage or self.storageCombo.currentData())
         settings.set("dataset_file", self.userDataset.fileEdit.text())
         settings.set("dataset_name", self.userDataset.nameCombo.currentText())
         settings.set("dataset_args", self.userDataset.argsEdit.text())
@@ -441,11 +451,40 @@ class ControlsPanel(QWidget):
             self.set_folder(folder)
 
     def _on_mode(self) -> None:
-        ours = self.source() != "dataset"  # loading mode and resize are ours, not their dataset's
+        """Enable what means something for this source and mode, and say what it does there."""
+        source = self.source()
+        ours = source != "dataset"  # loading mode and resize are ours, not their dataset's
         idle = self.runButton.isEnabled()
-        self.storageCombo.setEnabled(ours and idle and self.modeCombo.currentData() == "eager")
+        eager = self.modeCombo.currentData() == "eager"
+        self.storageCombo.setEnabled(ours and idle and eager)
         self.modeCombo.setEnabled(ours and idle)
-        self.resizeSpin.setEnabled(ours and idle)
+        self.resizeSpin.setEnabled(source == "folder" and idle)
+        random = source == "random"
+        for i, (text, key, _tip) in enumerate(MODES):
+            item = self.modeCombo.model().item(i)
+            item.setEnabled(not random or key in RANDOM_MODES)
+            item.setText(RANDOM_MODES.get(key, text) if random else text)
+        for i, (_text, key, _tip) in enumerate(STORAGES):
+            self.storageCombo.model().item(i).setEnabled(not random or key in RANDOM_STORAGES)
+        # What a folder's eager storage was is kept while random tensors show theirs.
+        current = self.storageCombo.currentData()
+        if random and current not in RANDOM_STORAGES:
+            self._folder_storage = current
+            self.storageCombo.setCurrentIndex(self.storageCombo.findData("contiguous"))
+        elif not random and self._folder_storage is not None:
+            self.storageCombo.setCurrentIndex(self.storageCombo.findData(self._folder_storage))
+            self._folder_storage = None
+        self.storageCombo.setToolTip(
+            "Random tensors are made as one tensor: in ordinary memory, or in shared memory "
+            "that even spawned workers map instead of copying."
+            if random
+            else "How an eager dataset holds its decoded pixels."
+        )
+        self.resizeSpin.setToolTip(
+            "Random tensors keep the shape of their spec; resize applies to image folders."
+            if random
+            else RESIZE_TIP
+        )
 
     def _on_source(self) -> None:
         self._on_mode()

@@ -1,0 +1,89 @@
+"""What a newcomer stumbled on in the window: Σ PSS that seemed to end, curves hiding each
+other, and controls that mean nothing for the chosen source."""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF
+from PySide6.QtWidgets import QComboBox, QSpinBox
+
+from explorer.core.run.events import MemorySweep, ProcessMemory
+from explorer.gui.palette import THEMES, WORKER_COLORS, role_color
+
+MiB = 1 << 20
+
+
+def sweep(t: float, full: bool) -> MemorySweep:
+    def row(pid: int, role: str, rss: int, uss: int, pss: int) -> ProcessMemory:
+        return ProcessMemory(pid, role, rss * MiB, uss * MiB if full else None,
+                             pss * MiB if full else None)  # fmt: skip
+
+    rows = (
+        row(100, "main", 400, 300, 350),
+        row(101, "worker-0", 120, 20, 40),
+        row(102, "worker-1", 120, 20, 40),
+    )
+    return MemorySweep(t, rows, full)
+
+
+def feed(chart) -> None:
+    for k in range(34):  # RSS at 10 Hz for 3.3 s; USS/PSS read until 1.9 s only
+        t = k / 10
+        chart.add_sweep(sweep(t, full=t <= 1.9 and k % 5 == 0))
+    chart.redraw()
+
+
+def test_total_pss_reaches_the_present_in_a_colour_of_its_own(window):
+    chart = window.chart
+    feed(chart)
+    items = chart.plot.getPlotItem().listDataItems()
+    since = next(i for i in items if i.name() == "total PSS since")
+    xs, ys = since.getData()
+    assert xs[0] == 1.5 and xs[-1] == 3.3  # from the last PSS reading to now
+    assert ys[0] == ys[-1] == 430  # at the last known value (350 + 40 + 40 MiB)
+    total = next(i for i in items if i.name() == "total PSS")
+    assert total.opts["symbol"] == "o"  # where it was measured
+    for theme in THEMES.values():
+        process_colours = {c.lower() for c in WORKER_COLORS} | {
+            role_color(r, theme).lower() for r in ("main", "pt_data_pin", "shm")
+        }
+        assert theme.total_pss.lower() not in process_colours
+
+
+def test_hovering_names_every_process_even_under_an_equal_curve(qtbot, window):
+    chart = window.chart
+    feed(chart)
+    text = chart.hover_text(2.5)
+    assert "worker-0: 120.0 MiB" in text and "worker-1: 120.0 MiB" in text
+    assert "main: 400.0 MiB" in text and "Σ PSS: 430.0 MiB" in text
+    chart.metricCombo.setCurrentIndex(chart.metricCombo.findData("pss"))
+    assert "worker-1: 40.0 MiB" in chart.hover_text(2.5)  # its last reading, at 1.5 s
+    # the mouse over the plot moves the cursor line there
+    window.resize(1400, 900)
+    window.show()
+    qtbot.waitExposed(window)
+    box = chart.plot.getPlotItem().getViewBox()
+    chart._on_mouse_moved((box.mapViewToScene(QPointF(2.0, 100.0)),))
+    assert chart._cursor.isVisible() and abs(chart._cursor.value() - 2.0) < 0.05
+
+
+def test_controls_that_mean_nothing_for_random_tensors_are_off_and_say_so(window):
+    controls = window.controls
+    source = window.findChild(QComboBox, "sourceCombo")
+    storage = window.findChild(QComboBox, "storageCombo")
+    mode = window.findChild(QComboBox, "modeCombo")
+    resize = window.findChild(QSpinBox, "resizeSpin")
+    controls.set_source("folder")
+    controls.set_mode("eager")
+    storage.setCurrentIndex(storage.findData("pil-list"))
+    source.setCurrentIndex(source.findData("random"))
+    assert not resize.isEnabled() and "shape of their spec" in resize.toolTip()
+    assert mode.itemText(mode.findData("lazy")) == "lazy: generate in __getitem__"
+    assert not mode.model().item(mode.findData("memmap")).isEnabled()
+    assert not storage.model().item(storage.findData("pil-list")).isEnabled()
+    assert storage.currentData() == "contiguous" and "one tensor" in storage.toolTip()
+    source.setCurrentIndex(source.findData("folder"))
+    assert resize.isEnabled()
+    assert mode.itemText(mode.findData("lazy")) == "lazy: decode in __getitem__"
+    assert storage.currentData() == "pil-list"  # the folder's choice, kept
+    assert isinstance(window.chart.plot, pg.PlotWidget)
