@@ -9,6 +9,7 @@ from explorer.core.run import engine
 from explorer.core.run.config import RunConfig
 from explorer.core.run.events import (
     BatchDone,
+    BatchPreview,
     DatasetProgress,
     DatasetReady,
     EpochStarted,
@@ -66,8 +67,10 @@ def test_workers_zero_reports_no_worker_and_epochs_and_max_batches():
 def test_preview_comes_for_some_batches_only_and_carries_thumbnails(jpeg_folder):
     cfg = RunConfig(folder=str(jpeg_folder), batch_size=4, resize=64, preview_interval=10)
     _, events = run_collect(cfg)
-    previews = [b.preview for b in of(events, BatchDone) if b.preview]
+    previews = [b.preview for b in of(events, BatchPreview)]
     assert len(previews) == 1  # the first batch; the next is due 10 s later
+    assert not any(b.preview for b in of(events, BatchDone))  # made off the loop's path
+    assert events.index(of(events, BatchPreview)[0]) < events.index(of(events, RunFinished)[0])
     sample = previews[0][0]
     assert sample.thumbnail.shape == (64, 64, 3) and sample.thumbnail.dtype.name == "uint8"
     assert sample.shape == (3, 64, 64) and sample.dtype == "uint8"

@@ -13,7 +13,7 @@ from PIL import Image
 
 from explorer.core.preview.sample_view import split_batch, view_sample
 from explorer.core.record.recording import load_recording
-from explorer.core.run.events import BatchDone
+from explorer.core.run.events import BatchDone, has_preview
 
 HERE = ROOT / "tests" / "user_datasets"
 FILE = HERE / "example_datasets.py"
@@ -33,9 +33,7 @@ def _run(tmp_path, name, *extra, method="fork"):
 
 
 def _previews(recording):
-    return [
-        s for e in recording.events if isinstance(e, BatchDone) and e.preview for s in e.preview
-    ]
+    return [s for e in recording.events if has_preview(e) for s in e.preview]
 
 
 @pytest.mark.parametrize("method", ["fork", "spawn"])
@@ -210,12 +208,12 @@ def test_batches_split_back_into_samples():
 
 def test_the_preview_shows_every_kind_of_sample(qtbot):
     """The GUI's tiles and detail view take whatever the core made of any sample."""
-    from explorer.core.run.engine import _user_preview
+    from explorer.core.preview.maker import user_preview
     from explorer.gui.panels.batch_preview import BatchPreview
 
     preview = BatchPreview()
     qtbot.addWidget(preview)
-    samples = tuple(_user_preview(view_sample(s), i, 0) for i, s in enumerate(SAMPLES.values()))
+    samples = tuple(user_preview(view_sample(s), i, 0) for i, s in enumerate(SAMPLES.values()))
     preview.show_batch(BatchDone(1.0, 0, 0, 0, 0.0, len(samples), (), samples))
     assert preview.thumbnail_count() == len(SAMPLES)
     tokens = preview._tiles[list(SAMPLES).index("token ids")]

@@ -199,11 +199,15 @@ def main(argv: list[str]) -> None:
     if kind in ("bare-idle", "bare-idle-after-loader"):
         app, window = bare_window(with_torch=True)
         first_paint(app, window)
-        if kind == "bare-idle-after-loader":  # the same run as the app's, in a bare loop
-            import torch
-            from torch.utils.data import DataLoader, TensorDataset
+        if kind == "bare-idle-after-loader":  # the app's probe run, in a bare loop
+            from torch.utils.data import DataLoader
 
-            for _ in DataLoader(TensorDataset(torch.rand(2000, 3, 32, 32)), batch_size=64):
+            from ..core.datasets.dataset_factory import build_dataset
+            from ..core.run.config import RunConfig
+            from ..gui.probes import IDLE_AFTER_RUN
+
+            config = RunConfig(**IDLE_AFTER_RUN).validate()
+            for _ in DataLoader(build_dataset(config).dataset, batch_size=config.batch_size):
                 pass
         _print({"rss": idle_rss(app, float(argv[1]))})
         os._exit(0)

@@ -47,6 +47,10 @@ def idle_rss(app: QApplication, seconds: float) -> int:
     return psutil.Process().memory_info().rss
 
 
+#: The run before the ``idle-after-run`` reading; the benchmark's bare baseline runs the same.
+IDLE_AFTER_RUN = {"random": "2000:3x32x32", "mode": "lazy", "workers": 0, "batch_size": 64}
+
+
 class Heartbeat:
     """A 5 ms QTimer on the GUI thread; each beat records how late it came, and in which
     phase of the session (the phase names say what the window was doing)."""
@@ -119,9 +123,7 @@ def run_probe(app: QApplication, window: MainWindow, probe: str) -> None:
     if kind == "session":
         result.update(session(app, window, seconds))
     if kind == "idle-after-run":  # torch loaded, a run done: the window as used
-        window.controls.set_source("random")
-        window.controls.randomSpecEdit.setText("2000:3x32x32")
-        window.controls.workersSpin.setValue(0)
+        window.controls.apply_options(IDLE_AFTER_RUN)
         window.start_run()
         while window.runs.is_running():
             app.processEvents()

@@ -36,6 +36,7 @@ _ALLOWED = {
         "EpochStarted",
         "PreviewSample",
         "BatchDone",
+        "BatchPreview",
         "ProcessMemory",
         "MemorySweep",
         "WorkerBaseline",
@@ -187,7 +188,7 @@ class Recording:
 
     @property
     def thumbnails(self) -> int:
-        return sum(len(e.preview or ()) for e in self.events if isinstance(e, _events.BatchDone))
+        return sum(len(e.preview or ()) for e in self.events if _events.has_preview(e))
 
 
 class _EventUnpickler(pickle.Unpickler):

@@ -22,7 +22,6 @@ from collections.abc import Callable
 from typing import Any
 
 import psutil
-import torch
 from torch.utils.data import DataLoader
 
 from ..datasets.dataset_factory import BuiltDataset, build_dataset
@@ -32,15 +31,13 @@ from ..health.folder import SkippedFile
 from ..memory.budget import predict
 from ..memory.sampler import MemorySampler
 from ..memory.system_memory import cgroup_limit, read_system_memory
-from ..preview.display import DETAIL_SIZE, THUMB_SIZE, fit_within, tensor_stats, to_display_array
-from ..preview.sample_view import SampleView, split_batch, view_sample
+from ..preview.maker import PreviewMaker
 from .config import RunConfig
 from .events import (
     BatchDone,
     DatasetProgress,
     DatasetReady,
     EpochStarted,
-    PreviewSample,
     RunFinished,
     RunStarted,
 )
@@ -114,6 +111,7 @@ def run(config: RunConfig, emit: Emit, stop: threading.Event | None = None) -> R
     sampler.start()
     counts = _Counts()
     loader: _Loader | None = None
+    preview: PreviewMaker | None = None
     try:
         built = build_dataset(config, _progress_emitter(emit, now), stop)
         emit(DatasetReady(now(), built.info))
@@ -121,13 +119,25 @@ def run(config: RunConfig, emit: Emit, stop: threading.Event | None = None) -> R
             predict(config, built, read_system_memory(cgroup_limit()), now(), config.memory_budget)
         )
         loader = _Loader(config, built)
+        preview = PreviewMaker(config, built, emit, now)
         status = _iterate(
-            config, loader.loader, built, emit, stop, now, counts, sampler, loader.start_up_uss
+            config,
+            loader.loader,
+            built,
+            emit,
+            stop,
+            now,
+            counts,
+            sampler,
+            loader.start_up_uss,
+            preview,
         )
         reason, details = "", ""
     except Exception as exc:
         status, reason, details = _outcome(exc, config)
     finally:
+        if preview is not None:
+            preview.close()  # its last preview comes before the run's end
         sampler.stop()
         if loader is not None:
             loader.cleanup()
@@ -249,8 +259,8 @@ def _iterate(
     counts: _Counts,
     sampler: MemorySampler,
     start_up_uss: Any,
+    preview: PreviewMaker,
 ) -> str:
-    preview = _PreviewPicker(config, built)
     try:
         per_epoch: int | None = len(loader)
     except TypeError:  # an IterableDataset without __len__
@@ -295,10 +305,10 @@ def _iterate(
                     raise
                 wait = time.monotonic() - t_ask
                 counts.wait_s += wait
-                event = _batch_event(
-                    batch, counts.batches, epoch, wait, config, built, preview, now
-                )
+                event = _batch_event(batch, counts.batches, epoch, wait, config, built, now)
                 emit(event)
+                preview.offer(batch, event)
+                del batch  # the loop holds no batch while it steps (the preview may)
                 if event.worker is not None and event.worker not in working:
                     working.add(event.worker)
                     sampler.mark_working(event.worker, start_up_uss[event.worker])
@@ -396,11 +406,11 @@ def shutdown_iterator(iterator: Any, now: bool = False) -> None:
     vars(iterator).pop("_try_get_data", None)
 
 
-def _batch_event(batch, number, epoch, wait, config, built, preview, now) -> BatchDone:
+def _batch_event(batch, number, epoch, wait, config, built, now) -> BatchDone:
     t = now()
     to_run = t - time.monotonic()  # monotonic time -> seconds since the run started
     if built.collate_fn is not None:
-        return _user_batch_event(batch, number, epoch, wait, t, to_run, config, preview)
+        return _user_batch_event(batch, number, epoch, wait, t, to_run, config)
     worker = int(batch["worker"][0]) if config.workers else None
     timing = {}
     if isinstance(batch, dict) and "fetch_start" in batch:
@@ -425,15 +435,15 @@ def _batch_event(batch, number, epoch, wait, config, built, preview, now) -> Bat
         wait,
         len(batch["index"]),
         failed,
-        preview.maybe(batch),
+        None,
         **timing,
     )
 
 
-def _user_batch_event(batch, number, epoch, wait, t, to_run, config, preview) -> BatchDone:
+def _user_batch_event(batch, number, epoch, wait, t, to_run, config) -> BatchDone:
     """A batch of the user's dataset: (their batch, an (n, 4) tensor of index, worker, fetch
     start and end)."""
-    user_batch, meta = batch
+    _user_batch, meta = batch
     n = int(meta.shape[0])
     worker = int(meta[0, 1]) if config.workers and n else None
     timing = {}
@@ -443,96 +453,7 @@ def _user_batch_event(batch, number, epoch, wait, t, to_run, config, preview) ->
             "fetch_end": float(meta[:, 3].max()) + to_run,
             "decode_s": float((meta[:, 3] - meta[:, 2]).sum()),
         }
-    return BatchDone(
-        t, number, epoch, worker, wait, n, (), preview.maybe_user(user_batch, meta), **timing
-    )
-
-
-class _PreviewPicker:
-    """Makes preview samples for at most one batch per ``preview_interval`` seconds: making
-    them for every batch would slow loading down."""
-
-    def __init__(self, config: RunConfig, built: BuiltDataset) -> None:
-        self.interval = config.preview_interval
-        self.count = config.preview_count
-        self.built = built
-        self.next_at = 0.0
-
-    def _due(self) -> bool:
-        if self.interval <= 0:
-            return False
-        t = time.monotonic()
-        if t < self.next_at:
-            return False
-        self.next_at = t + self.interval
-        return True
-
-    def maybe(self, batch: dict[str, Any]) -> tuple[PreviewSample, ...] | None:
-        if not self._due():
-            return None
-        return tuple(self._sample(batch, i) for i in range(min(self.count, len(batch["index"]))))
-
-    def maybe_user(self, batch: Any, meta: torch.Tensor) -> tuple[PreviewSample, ...] | None:
-        """Previews of the user's samples, whatever they are (never raises)."""
-        if not self._due():
-            return None
-        n = int(meta.shape[0])
-        samples = split_batch(batch, n)[: self.count]
-        return tuple(
-            _user_preview(view_sample(sample), int(meta[i, 0]), int(meta[i, 1]))
-            for i, sample in enumerate(samples)
-        )
-
-    def _sample(self, batch: dict[str, Any], i: int) -> PreviewSample:
-        x: torch.Tensor = batch["image"][i]
-        index = int(batch["index"][i])
-        rgb = to_display_array(x)
-        if rgb is None:
-            rgb = torch.zeros((8, 8, 3), dtype=torch.uint8).numpy()
-        lo, hi, mean = tensor_stats(x)
-        # Path and class only: the file's own header (original size and mode) is read by the
-        # detail view when someone asks, not here for every previewed sample.
-        info = self.built.describe(index, header=False)
-        errors = batch.get("error")
-        return PreviewSample(
-            index=index,
-            label=int(batch["label"][i]),
-            worker=int(batch["worker"][i]),
-            thumbnail=fit_within(rgb, THUMB_SIZE),
-            image=fit_within(rgb, DETAIL_SIZE),
-            shape=tuple(x.shape),
-            dtype=str(x.dtype).replace("torch.", ""),
-            min=lo,
-            max=hi,
-            mean=mean,
-            path=info.path,
-            class_name=info.class_name,
-            original_size=info.original_size,
-            original_mode=info.original_mode,
-            error=errors[i] if errors else "",
-        )
-
-
-def _user_preview(view: SampleView, index: int, worker: int) -> PreviewSample:
-    rgb = view.rgb if view.rgb is not None else _BLANK
-    return PreviewSample(
-        index=index,
-        label=view.label,
-        worker=worker,
-        thumbnail=fit_within(rgb, THUMB_SIZE),
-        image=fit_within(rgb, DETAIL_SIZE),
-        shape=view.shape,
-        dtype=view.dtype,
-        min=view.min,
-        max=view.max,
-        mean=view.mean,
-        path=view.path,
-        caption=view.caption,
-        card=view.card,
-    )
-
-
-_BLANK = torch.zeros((1, 1, 3), dtype=torch.uint8).numpy()
+    return BatchDone(t, number, epoch, worker, wait, n, (), None, **timing)
 
 
 def _progress_emitter(emit: Emit, now: Callable[[], float]) -> Callable[[int, int], None]:

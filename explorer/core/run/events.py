@@ -88,6 +88,20 @@ class BatchDone:
 
 
 @dataclass(frozen=True)
+class BatchPreview:
+    """Thumbnails of batch ``index``, made off the loop's path and sent after its BatchDone
+    (recordings made before this event existed carry them in ``BatchDone.preview``). Its
+    fields are named as BatchDone's, so a view can show either."""
+
+    t: float
+    index: int
+    epoch: int
+    worker: int | None
+    samples: int
+    preview: tuple[PreviewSample, ...]
+
+
+@dataclass(frozen=True)
 class ProcessMemory:
     pid: int
     role: str
@@ -159,7 +173,13 @@ Event = (
     | DatasetReady
     | EpochStarted
     | BatchDone
+    | BatchPreview
     | MemorySweep
     | ProcessesChanged
     | RunFinished
 )
+
+
+def has_preview(event: object) -> bool:
+    """A preview to show: a BatchPreview, or a BatchDone of an older recording that has one."""
+    return isinstance(event, BatchPreview | BatchDone) and bool(event.preview)

@@ -84,6 +84,29 @@ class MemoryChart(QWidget):
         self._ranges: tuple = ()
         self._dirty = False
 
+        bar = self._controls_bar()
+        self._make_plot()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(bar)
+        layout.addWidget(self.plot, 1)
+        layout.addWidget(self.legendLabel)
+
+        # Hovering names every process's value at that time (equal curves hide each other).
+        self._cursor = pg.InfiniteLine(angle=90, movable=False)
+        self._cursor.setVisible(False)
+        self.plot.addItem(self._cursor, ignoreBounds=True)
+        self._hover = pg.SignalProxy(
+            self.plot.scene().sigMouseMoved, rateLimit=30, slot=self._on_mouse_moved
+        )
+
+        self._timer = QTimer(self, interval=int(1000 / REDRAW_HZ))
+        self._timer.timeout.connect(self.redraw)
+        self._timer.start()
+        self.set_theme(DARK)
+
+    def _controls_bar(self) -> QHBoxLayout:
+        """Metric, view span, earlier runs, and the totals in words."""
         self.metricCombo = QComboBox(objectName="metricCombo")
         for text, key in METRICS:
             self.metricCombo.addItem(text, key)
@@ -112,6 +135,19 @@ class MemoryChart(QWidget):
             "up, counting every shared page once per process."
         )
 
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("Metric"))
+        bar.addWidget(self.metricCombo)
+        bar.addSpacing(12)
+        bar.addWidget(QLabel("View"))
+        bar.addWidget(self.followCombo)
+        bar.addWidget(self.overlayCheck)
+        bar.addSpacing(12)
+        bar.addWidget(self.totalsLabel, 1)
+        return bar
+
+    def _make_plot(self) -> None:
+        """The plot, its totals curves, and the legend row under it."""
         self.plot = pg.PlotWidget()  # its keyword arguments go to the PlotItem, so:
         self.plot.setObjectName("memoryChart")
         self.plot.setMinimumHeight(220)
@@ -147,34 +183,6 @@ class MemoryChart(QWidget):
         self._shm_curve = self.plot.plot(
             name="shm", pen=pg.mkPen("#b07aa1", width=1, style=Qt.PenStyle.DashDotLine)
         )
-
-        bar = QHBoxLayout()
-        bar.addWidget(QLabel("Metric"))
-        bar.addWidget(self.metricCombo)
-        bar.addSpacing(12)
-        bar.addWidget(QLabel("View"))
-        bar.addWidget(self.followCombo)
-        bar.addWidget(self.overlayCheck)
-        bar.addSpacing(12)
-        bar.addWidget(self.totalsLabel, 1)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(bar)
-        layout.addWidget(self.plot, 1)
-        layout.addWidget(self.legendLabel)
-
-        # Hovering names every process's value at that time (equal curves hide each other).
-        self._cursor = pg.InfiniteLine(angle=90, movable=False)
-        self._cursor.setVisible(False)
-        self.plot.addItem(self._cursor, ignoreBounds=True)
-        self._hover = pg.SignalProxy(
-            self.plot.scene().sigMouseMoved, rateLimit=30, slot=self._on_mouse_moved
-        )
-
-        self._timer = QTimer(self, interval=int(1000 / REDRAW_HZ))
-        self._timer.timeout.connect(self.redraw)
-        self._timer.start()
-        self.set_theme(DARK)
 
     # ----------------------------------------------------------------- data in
     def clear(self) -> None:

@@ -11,7 +11,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from ...core.record.recording import Recording
 from ...core.run.config import RunConfig
-from ...core.run.events import BatchDone
+from ...core.run.events import has_preview
 from ..run.event_relay import EventRelay
 
 TICK_MS = 33
@@ -75,11 +75,11 @@ class ReplayPlayer(QObject):
         while end < len(self.events) and self.events[end].t <= t:
             end += 1
         last_preview = max(
-            (i for i in range(self._next, end) if _has_preview(self.events[i])), default=None
+            (i for i in range(self._next, end) if has_preview(self.events[i])), default=None
         )
         for i in range(self._next, end):
             event = self.events[i]
-            if i != last_preview and _has_preview(event):
+            if i != last_preview and has_preview(event):
                 event = dataclasses.replace(event, preview=None)
             self._feed(event)
         self._next = end
@@ -116,10 +116,6 @@ class ReplayPlayer(QObject):
     def _feed(self, event: object) -> None:
         assert self.relay is not None
         self.relay.feed(event)
-
-
-def _has_preview(event: object) -> bool:
-    return isinstance(event, BatchDone) and bool(event.preview)
 
 
 def _config_of(recording: Recording) -> RunConfig:

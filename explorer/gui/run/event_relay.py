@@ -25,6 +25,7 @@ from ...core.run.events import (
     ProcessesChanged,
     RunFinished,
     RunStarted,
+    has_preview,
 )
 from ..charts.timeline_data import bar_row
 from .run_stats import RateWindow, RunStats
@@ -39,7 +40,7 @@ class EventRelay(QObject):
     epochStarted = Signal(object)  # EpochStarted
     stats = Signal(object)  # RunStats
     timeline = Signal(object)  # list of timeline_data.ROW tuples: batches since the last
-    preview = Signal(object)  # BatchDone with a preview
+    preview = Signal(object)  # BatchPreview (or an older recording's BatchDone with one)
     memorySweep = Signal(object)  # MemorySweep
     processesChanged = Signal(object)  # ProcessesChanged
     finished = Signal(object)  # RunFinished
@@ -67,6 +68,9 @@ class EventRelay(QObject):
     def feed(self, event: object) -> None:
         """Take one event (called on the engine's and the sampler's threads, or the GUI's)."""
         self.recorder(event)
+        if has_preview(event):  # a BatchPreview, or an older recording's BatchDone
+            self.counts["thumbnails"] += len(event.preview)
+            self.preview.emit(event)
         if isinstance(event, BatchDone):
             self._on_batch(event)
         elif isinstance(event, MemorySweep):
@@ -103,9 +107,6 @@ class EventRelay(QObject):
         self._last_t = event.t
         self._bars.append(bar_row(event))
         self.counts["batches"] += 1
-        if event.preview:
-            self.counts["thumbnails"] += len(event.preview)
-            self.preview.emit(event)
         now = time.monotonic()
         if now - self._last_stats >= STATS_INTERVAL_S:
             self._last_stats = now
