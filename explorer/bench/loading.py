@@ -21,18 +21,30 @@ from ..core.run.config import RunConfig
 
 def bare_run(config: RunConfig) -> float:
     """Wall time of the same dataset and DataLoader settings in a plain loop."""
+    return bare_loop(config)[0]
+
+
+def bare_loop(config: RunConfig) -> tuple[float, float]:
+    """The same dataset and DataLoader settings in a plain ``for batch in loader`` loop: its
+    wall time, and its samples per second over the loop (from the first request for a batch
+    to the last batch, as the engine's ``loop_s``)."""
     t0 = time.perf_counter()
     built = build_dataset(config)
     extra: dict[str, Any] = {}
     if config.workers:
         extra["multiprocessing_context"] = config.resolved_start_method
+        extra["persistent_workers"] = config.persistent_workers
     loader = DataLoader(
         built.dataset, batch_size=config.batch_size, num_workers=config.workers, **extra
     )
+    samples = 0
+    loop_start = time.perf_counter()
     for _ in range(config.epochs):
-        for _batch in loader:
-            pass
-    return time.perf_counter() - t0
+        for batch in loader:
+            samples += len(batch["index"])
+    end = time.perf_counter()
+    del loader
+    return end - t0, samples / (end - loop_start)
 
 
 def engine_run(config: RunConfig) -> tuple[float, Any]:
@@ -51,31 +63,40 @@ def engine_run(config: RunConfig) -> tuple[float, Any]:
     return wall, finished
 
 
-def engine_overhead(config: RunConfig, repeats: int) -> dict[str, float]:
-    bare, eng = [], []
-    bare_run(config)  # warm: page cache, imports, the memmap of nothing
+def _pairs(a: Any, b: Any, repeats: int) -> tuple[float, list[float], list[float]]:
+    """``a()`` and ``b()`` in alternation, ``repeats`` pairs: the median of the pairs' ratios
+    a/b (robust to a machine whose speed drifts), and each side's figures."""
+    xs, ys = [], []
     for _ in range(repeats):
-        bare.append(bare_run(config))
-        eng.append(engine_run(config)[0])
+        xs.append(a())
+        ys.append(b())
+    return statistics.median(x / y for x, y in zip(xs, ys, strict=True)), xs, ys
+
+
+def engine_overhead(config: RunConfig, repeats: int) -> dict[str, float]:
+    bare_run(config)  # warm: page cache, imports, the memmap of nothing
+    ratio, eng, bare = _pairs(lambda: engine_run(config)[0], lambda: bare_run(config), repeats)
     return {
         "bare_s": statistics.median(bare),
         "engine_s": statistics.median(eng),
-        "ratio": statistics.median(eng) / statistics.median(bare),
+        "ratio": ratio,
+        "pairs": repeats,
     }
 
 
 def preview_cost(config: RunConfig, repeats: int) -> dict[str, float]:
-    on, off = [], []
     no_preview = RunConfig(**{**config.__dict__, "preview_interval": 0.0})
-    for _ in range(repeats):
-        wall, finished = engine_run(config)
-        on.append(finished.samples / wall)
-        wall, finished = engine_run(no_preview)
-        off.append(finished.samples / wall)
+
+    def sps(c: RunConfig) -> float:
+        wall, finished = engine_run(c)
+        return finished.samples / wall
+
+    ratio, on, off = _pairs(lambda: sps(config), lambda: sps(no_preview), repeats)
     return {
         "with_preview_sps": statistics.median(on),
         "without_sps": statistics.median(off),
-        "ratio": statistics.median(on) / statistics.median(off),
+        "ratio": ratio,
+        "pairs": repeats,
     }
 
 
@@ -102,23 +123,36 @@ def draft_decode(folder: Path, size: int, repeats: int) -> dict[str, float]:
     }
 
 
-def machine_limit(config: RunConfig, repeats: int) -> dict[str, float]:
-    """Engine throughput with 2 workers (samples over the loop's time: from the first request
-    for a batch to the last) against twice the single-core rate of the same dataset's
-    ``__getitem__`` in this process, measured in the same run."""
+def scaling(config: RunConfig, repeats: int) -> dict[str, float]:
+    """2-worker throughput (samples over the loop's time) through the engine against a bare
+    DataLoader with the same settings, in alternated pairs: the tool's cost. Also, as
+    information, against twice the single-core rate of the same dataset's ``__getitem__``
+    (what two cores could do with nothing else to run), with and without persistent workers."""
     built = build_dataset(RunConfig(**{**config.__dict__, "workers": 0}))
     n = min(len(built.dataset), 300)
-    single = []
-    multi = []
-    for _ in range(repeats):
+
+    def single() -> float:
         t0 = time.perf_counter()
         for i in range(n):
             built.dataset[i]
-        single.append(n / (time.perf_counter() - t0))
-        _, finished = engine_run(config)
-        multi.append(finished.samples / finished.loop_s)
+        return n / (time.perf_counter() - t0)
+
+    def engine_sps(c: RunConfig) -> float:
+        _, finished = engine_run(c)
+        return finished.samples / finished.loop_s
+
+    persistent = RunConfig(**{**config.__dict__, "persistent_workers": True}).validate()
+    ratio, eng, bare = _pairs(lambda: engine_sps(config), lambda: bare_loop(config)[1], repeats)
+    singles = [single() for _ in range(repeats)]
+    kept = [engine_sps(persistent) for _ in range(repeats)]
+    one_core = statistics.median(singles)
     return {
-        "single_core_sps": statistics.median(single),
-        "two_workers_sps": statistics.median(multi),
-        "ratio": statistics.median(multi) / (2 * statistics.median(single)),
+        "engine_sps": statistics.median(eng),
+        "bare_sps": statistics.median(bare),
+        "ratio": ratio,
+        "single_core_sps": one_core,
+        "vs_two_cores": statistics.median(eng) / (2 * one_core),
+        "persistent_sps": statistics.median(kept),
+        "persistent_vs_two_cores": statistics.median(kept) / (2 * one_core),
+        "pairs": repeats,
     }

@@ -14,6 +14,7 @@ from pathlib import Path
 from PySide6.QtCore import QTimer, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
+from ..core.memory.memory_trim import trim_memory
 from ..core.run.warm_up import warm_up_in_background
 from .gc_on_gui_thread import freeze_long_lived_once, pause_collections, resume_collections
 from .main_window import MainWindow
@@ -65,6 +66,7 @@ def _warm_up() -> None:
     meanwhile, and what they made is then frozen out of its sight."""
 
     def loaded() -> None:
+        trim_memory()  # the sources PySide's import hook read while torch loaded
         freeze_long_lived_once()
         resume_collections()
 

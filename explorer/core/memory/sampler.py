@@ -128,10 +128,12 @@ class MemorySampler:
             self._emit(WorkerBaseline(t, f"worker-{worker_id}", pid, baseline_uss))
 
     def sync(self) -> None:
-        """Sweep now, USS and PSS included, on the caller's thread (the engine calls this before
-        it shuts workers down, so every worker is measured, in full, while it is alive)."""
+        """Sweep now on the caller's thread, the workers' USS and PSS included (the engine
+        calls this before its workers exit, so each is measured, in full, while alive). The
+        main process is read in full only when its adaptive schedule says so: its reading
+        costs the most (torch maps hundreds of regions) and says nothing about workers."""
         if self._thread.is_alive():
-            self.sweep(force_full=True)
+            self.sweep(force_full=True, workers_only=True)
 
     def _loop(self) -> None:
         yield_cpu()
@@ -151,20 +153,23 @@ class MemorySampler:
         finally:
             self.cpu_s = time.thread_time() - cpu0
 
-    def sweep(self, force_full: bool = False) -> MemorySweep:
+    def sweep(self, force_full: bool = False, workers_only: bool = False) -> MemorySweep:
+        """Read every tracked process: RSS always; USS and PSS when due, or when forced
+        (``workers_only``: forced for the DataLoader's workers only)."""
         with self._lock:
-            return self._sweep(force_full)
+            return self._sweep(force_full, workers_only)
 
-    def _sweep(self, force_full: bool) -> MemorySweep:
+    def _sweep(self, force_full: bool, workers_only: bool = False) -> MemorySweep:
         now = time.monotonic()
         self._discover(now)
-        full = force_full or now >= self._next_full
+        due = now >= self._next_full
+        full = due or (force_full and not workers_only)
         rows: list[ProcessMemory] = []
         gone: list[tuple[str, int]] = []
         c0 = time.thread_time()
         for pid, (proc, role) in list(self._tracked.items()):
             try:
-                if full:
+                if full or (force_full and role.startswith("worker-")):
                     m = proc.memory_full_info()
                     rows.append(ProcessMemory(pid, role, m.rss, m.uss, getattr(m, "pss", None)))
                 else:
