@@ -35,10 +35,14 @@ def display_problem(env: Mapping[str, str] = os.environ, platform: str = sys.pla
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from .cli import build_parser
+    from .cli import build_parser, parse
 
     parser = build_parser()
-    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    args = parse(parser, list(sys.argv[1:] if argv is None else argv))
+    if args.headless and args.trace:
+        from .cli import run_trace_headless
+
+        return run_trace_headless(args)
     if args.headless:
         from .cli import run_headless
 
@@ -49,5 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_NO_DISPLAY
     from .gui.app import run_gui
 
-    given = frozenset(k for k, v in vars(args).items() if v != parser.get_default(k))
+    given = frozenset(
+        k for k, v in vars(args).items() if k != "command" and v != parser.get_default(k)
+    )
     return run_gui(args, given)

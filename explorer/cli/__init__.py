@@ -13,7 +13,9 @@ from .parser import (
     EXIT_USAGE,
     build_parser,
     config_from_args,
+    parse,
 )
+from .trace import run_trace_headless
 
 __all__ = [
     "EXIT_FAILED",
@@ -22,5 +24,7 @@ __all__ = [
     "EXIT_USAGE",
     "build_parser",
     "config_from_args",
+    "parse",
     "run_headless",
+    "run_trace_headless",
 ]

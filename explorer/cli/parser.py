@@ -106,7 +106,36 @@ def build_parser() -> argparse.ArgumentParser:
     _memory_lab_options(p.add_argument_group("memory lab"))
     _health_and_timing_options(p.add_argument_group("dataset health and timing"))
     _output_options(p.add_argument_group("output"))
+    p.add_argument(
+        "--trace",
+        action="store_true",
+        help="trace your own training job, unchanged: every DataLoader, worker, transform and "
+        "rank, live (the command comes after --, e.g. --trace -- python train.py --lr 0.1)",
+    )
     return p
+
+
+def split_command(argv: list[str]) -> tuple[list[str], list[str]]:
+    """The explorer's own options, and the traced command after the first ``--``."""
+    if "--" in argv:
+        at = argv.index("--")
+        return argv[:at], argv[at + 1 :]
+    return argv, []
+
+
+def parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
+    """Parse the command line; ``args.command`` is the traced command (``--trace -- ...``)."""
+    own, command = split_command(argv)
+    args = parser.parse_args(own)
+    if command and not args.trace:
+        parser.error("--: a command after -- is traced with --trace (--trace -- python train.py)")
+    if args.trace and not command:
+        parser.error("--trace: give the command to trace after --, e.g. --trace -- python train.py")
+    if args.trace and (args.folder or args.random or args.dataset or args.compare):
+        parser.error("--trace: traces your command; --folder, --random, --dataset and --compare "
+                     "are for the explorer's own runs")  # fmt: skip
+    args.command = command
+    return args
 
 
 def _source_options(g: argparse._ArgumentGroup) -> None:

@@ -15,6 +15,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import psutil
 
@@ -52,6 +53,20 @@ def helper_role(proc: psutil.Process, parent_pid: int | None = None) -> str | No
 SAMPLER_NICENESS = 10
 
 
+@dataclass(frozen=True)
+class ProcessName:
+    """What a traced job's process is (see ``MemorySampler``'s ``namer``)."""
+
+    role: str
+    rank: int | None = None
+    loader: int | None = None
+    worker: int | None = None
+
+
+#: Names a process of a traced job, or None for one it does not know (a helper, a shell).
+Namer = Callable[[psutil.Process], ProcessName | None]
+
+
 def yield_cpu(niceness: int = SAMPLER_NICENESS) -> None:
     """Lower the calling thread's scheduling priority (Linux: a thread is a task with its own
     nice value). When the workers keep every core busy, the instrument then takes its CPU
@@ -74,7 +89,11 @@ class MemorySampler:
         t0: float,
         interval: float = 0.1,
         full_budget: float = 0.01,
+        root: int | None = None,
+        namer: Namer | None = None,
     ) -> None:
+        """``root``: the process whose tree is sampled (default: this one, the explorer's own
+        run); ``namer`` names its processes (a traced job: ranks, loaders' workers)."""
         self._emit = emit
         self._t0 = t0
         self._workers: dict[int, int] = {}
@@ -82,9 +101,12 @@ class MemorySampler:
         self._cgroup_limit = cgroup_limit()
         self.interval = interval
         self.full_budget = full_budget
-        self._main = psutil.Process()
-        self._tracked: dict[int, tuple[psutil.Process, str]] = {
-            self._main.pid: (self._main, "main")
+        self._main = psutil.Process(root)
+        self._namer = namer
+        # A traced job's first process may be a shell or a launcher until its agent says more.
+        first = "main" if namer is None else "launcher"
+        self._tracked: dict[int, tuple[psutil.Process, str, ProcessName | None]] = {
+            self._main.pid: (self._main, first, None)
         }
         self._helpers = 0
         self._next_discovery = 0.0
@@ -167,16 +189,20 @@ class MemorySampler:
         rows: list[ProcessMemory] = []
         gone: list[tuple[str, int]] = []
         c0 = time.thread_time()
-        for pid, (proc, role) in list(self._tracked.items()):
+        for pid, (proc, role, name) in list(self._tracked.items()):
+            where = (name.rank, name.loader, name.worker) if name is not None else ()
             try:
                 if full or (force_full and role.startswith("worker-")):
                     m = proc.memory_full_info()
-                    rows.append(ProcessMemory(pid, role, m.rss, m.uss, getattr(m, "pss", None)))
+                    pss = getattr(m, "pss", None)
+                    rows.append(ProcessMemory(pid, role, m.rss, m.uss, pss, *where))
                 else:
-                    rows.append(ProcessMemory(pid, role, proc.memory_info().rss, None, None))
+                    rss = proc.memory_info().rss
+                    rows.append(ProcessMemory(pid, role, rss, None, None, *where))
             except psutil.AccessDenied:
                 try:
-                    rows.append(ProcessMemory(pid, role, proc.memory_info().rss, None, None))
+                    rss = proc.memory_info().rss
+                    rows.append(ProcessMemory(pid, role, rss, None, None, *where))
                 except psutil.Error:
                     gone.append((role, pid))
             except psutil.Error:
@@ -198,6 +224,15 @@ class MemorySampler:
         self.sweeps += 1
         return event
 
+    def tracked_pids(self) -> list[int]:
+        """The processes being sampled now."""
+        return list(self._tracked)
+
+    def rediscover(self) -> None:
+        """Look for processes and their names at the next sweep (a traced job said who is who)."""
+        self._next_discovery = 0.0
+        self._wake.set()
+
     def _discover(self, now: float) -> None:
         workers = self._workers
         if workers == self._last_worker_map and now < self._next_discovery:
@@ -210,22 +245,36 @@ class MemorySampler:
             children = []
         started: list[tuple[str, int]] = []
         renamed: list[tuple[str, int]] = []
-        for proc in children:
+        for proc in children if self._namer is None else [self._main, *children]:
             pid = proc.pid
-            if pid in workers:
+            name = None
+            if self._namer is not None:
+                name = self._namer(proc)
+                known = self._tracked.get(pid)
+                if name is not None:
+                    role = name.role
+                elif known is not None:
+                    continue
+                else:
+                    try:
+                        parent = proc.ppid()
+                    except psutil.Error:
+                        continue
+                    role = helper_role(proc, parent) or self._unnamed_role(proc)
+            elif pid in workers:
                 role = f"worker-{workers[pid]}"
             elif pid in self._tracked:
                 continue
             else:
                 role = helper_role(proc, self._main.pid) or self._unnamed_role(proc)
-                if role is None:
-                    continue
+            if role is None:
+                continue
             known = self._tracked.get(pid)
             if known is not None and known[1] == role:
                 continue
             if known is not None:
                 renamed.append((known[1], pid))
-            self._tracked[pid] = (proc, role)
+            self._tracked[pid] = (proc, role, name)
             started.append((role, pid))
         if started:
             self._next_full = 0.0  # read a newcomer's USS/PSS at once

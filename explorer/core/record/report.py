@@ -14,11 +14,13 @@ from ..run.events import (
     BatchDone,
     DatasetReady,
     EpochStarted,
+    LoaderCreated,
     MemoryBudget,
     MemorySweep,
     ProcessesChanged,
     RunFinished,
     RunStarted,
+    TransformStats,
     WorkerBaseline,
 )
 
@@ -50,6 +52,7 @@ class RunRecorder:
         self.failed_samples: dict[str, str] = {}
         self.finished: RunFinished | None = None
         self.loading_started: float | None = None
+        self.loaders = LoaderTable()  # a traced job's DataLoaders
 
     def __call__(self, event: object) -> None:
         with self._lock:
@@ -75,8 +78,13 @@ class RunRecorder:
                         "wait_s": event.wait_s,
                         "samples": event.samples,
                         "t": event.t,
+                        "loader": event.loader,
+                        "rank": event.rank,
+                        "step_s": event.step_s,
                     }
                 )
+            if event.loader is not None:
+                self.loaders.batch(event)
             for f in event.failed:
                 self.failed_samples.setdefault(f.path, f.reason)
         elif isinstance(event, MemorySweep):
@@ -88,6 +96,9 @@ class RunRecorder:
                     "rss": r.rss,
                     "uss": r.uss,
                     "pss": r.pss,
+                    "rank": r.rank,
+                    "loader": r.loader,
+                    "worker": r.worker,
                 }
                 for r in event.rows
             )
@@ -128,6 +139,10 @@ class RunRecorder:
                 self.events.append({"t": event.t, "event": "started", "role": role, "pid": pid})
             for role, pid in event.exited:
                 self.events.append({"t": event.t, "event": "exited", "role": role, "pid": pid})
+        elif isinstance(event, LoaderCreated):
+            self.loaders.created(event)
+        elif isinstance(event, TransformStats):
+            self.loaders.transforms(event)
         elif isinstance(event, RunFinished):
             self.finished = event
 
@@ -147,7 +162,7 @@ class RunRecorder:
             scan = dataset.get("scan") or {}
             if "files" in scan:
                 dataset["files"] = scan["files"]
-            return {
+            out = {
                 "config": self.config,
                 "dataset": dataset,
                 "budget": self.budget,
@@ -157,6 +172,9 @@ class RunRecorder:
                 "events": list(self.events),
                 "summary": self._summary(),
             }
+            if "command" in self.config:  # a traced job
+                out["loaders"] = self.loaders.rows()
+            return out
 
     def summary(self) -> dict[str, Any]:
         with self._lock:
@@ -184,7 +202,16 @@ class RunRecorder:
                 "warnings": self.budget["warnings"],
             }
         system = self.system
+        traced = {}
+        if "command" in self.config:
+            traced = {
+                "command": self.config["command"],
+                "exit_code": fin.exit_code if fin else None,
+                "events_dropped": fin.events_dropped if fin else 0,
+                "loaders": len(self.loaders.rows()),
+            }
         return {
+            **traced,
             "status": fin.status if fin else "unknown",
             "reason": fin.reason if fin else "",
             "wall_s": wall,
@@ -212,6 +239,8 @@ class RunRecorder:
 
     def _timing(self, fin: RunFinished | None) -> dict[str, Any]:
         """Where the loop's time went: waiting for data or stepping the model."""
+        if "command" in self.config:
+            return self.loaders.timing()
         if fin is None or fin.loop_s <= 0 or not self.n_batches:
             return {"data_wait_fraction": None, "bound": None, "verdict": ""}
         fraction = min(1.0, fin.wait_s / fin.loop_s)
@@ -298,3 +327,76 @@ def write_memory_csv(path: str | Path, runs: list[list[dict[str, Any]]]) -> None
         writer.writeheader()
         for n, rows in enumerate(runs):
             writer.writerows([{**row, "run": n} for row in rows] if several else rows)
+
+
+class LoaderTable:
+    """A traced job's DataLoaders, keyed by (rank, id): what the job created, and what its
+    batches and transform steps measured."""
+
+    def __init__(self) -> None:
+        self._rows: dict[tuple[int | None, int], dict[str, Any]] = {}
+        self._time: dict[tuple[int | None, int], list[float]] = {}  # wait, step
+
+    def _row(self, rank: int | None, loader: int) -> dict[str, Any]:
+        row = self._rows.get((rank, loader))
+        if row is None:
+            row = self._rows[(rank, loader)] = {"id": loader, "rank": rank, "batches": 0}
+            self._time[(rank, loader)] = [0.0, 0.0]
+        return row
+
+    def created(self, e: LoaderCreated) -> None:
+        row = self._row(e.rank, e.id)
+        row.update(
+            pid=e.pid,
+            created_at=e.created_at,
+            dataset=e.dataset,
+            len=e.len,
+            batch_size=e.batch_size,
+            num_workers=e.num_workers,
+            multiprocessing_context=e.multiprocessing_context,
+            persistent_workers=e.persistent_workers,
+            pin_memory=e.pin_memory,
+            prefetch_factor=e.prefetch_factor,
+            batches_per_epoch=e.batches,
+        )
+        row.setdefault(
+            "transforms", [{"name": n, "calls": 0, "mean_ms": None} for n in e.transforms]
+        )
+
+    def batch(self, e: BatchDone) -> None:
+        key = (e.rank, int(e.loader or 0))
+        self._row(*key)["batches"] += 1
+        spent = self._time[key]
+        spent[0] += e.wait_s
+        spent[1] += e.step_s or 0.0
+
+    def transforms(self, e: TransformStats) -> None:
+        self._row(e.rank, e.loader)["transforms"] = [
+            {"name": name, "calls": calls, "mean_ms": seconds / calls * 1000 if calls else None}
+            for name, calls, seconds in e.steps
+        ]
+
+    def rows(self) -> list[dict[str, Any]]:
+        out = []
+        for key in sorted(self._rows, key=lambda k: (k[0] if k[0] is not None else -1, k[1])):
+            wait, step = self._time[key]
+            row = dict(self._rows[key])
+            row.setdefault("transforms", [])
+            row["data_wait_fraction"] = wait / (wait + step) if wait + step > 0 else None
+            out.append(row)
+        return out
+
+    def timing(self) -> dict[str, Any]:
+        """The job's loop over all its loaders: the share of its time spent waiting for data."""
+        wait = sum(t[0] for t in self._time.values())
+        step = sum(t[1] for t in self._time.values())
+        if wait + step <= 0:
+            return {"data_wait_fraction": None, "bound": None, "verdict": ""}
+        fraction = wait / (wait + step)
+        bound = "data" if fraction > 0.5 else "compute"
+        verdict = (
+            f"data-bound: the job waited for data {fraction:.0%} of its loop"
+            if bound == "data"
+            else f"compute-bound: the job waited for data only {fraction:.0%} of its loop"
+        )
+        return {"data_wait_fraction": fraction, "bound": bound, "verdict": verdict}

@@ -45,6 +45,8 @@ class EpochStarted:
     t: float
     epoch: int
     batches: int | None  # batches this epoch will have (after --max-batches), when known
+    loader: int | None = None  # a traced job's DataLoader (None in the explorer's own runs)
+    rank: int | None = None
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,10 @@ class BatchDone:
     fetch_start: float | None = None  # when its first sample's fetch began (run seconds)
     fetch_end: float | None = None  # when its last sample's fetch ended
     decode_s: float = 0.0  # decode and transform time of its samples, summed
+    # A traced job's batches (None in the explorer's own runs):
+    loader: int | None = None  # the DataLoader's id in the job
+    rank: int | None = None  # the job's rank (torchrun), None for a single process
+    step_s: float | None = None  # the job's time between the last batch and asking for this
 
 
 @dataclass(frozen=True)
@@ -108,6 +114,10 @@ class ProcessMemory:
     rss: int
     uss: int | None
     pss: int | None
+    # A traced job's processes: whose rank, and which loader's worker (None otherwise)
+    rank: int | None = None
+    loader: int | None = None
+    worker: int | None = None
 
 
 @dataclass(frozen=True)
@@ -152,6 +162,46 @@ class ProcessesChanged:
 
 
 @dataclass(frozen=True)
+class LoaderCreated:
+    """A traced job created a DataLoader (``id`` counts from 1 in each process)."""
+
+    t: float
+    id: int
+    rank: int | None
+    pid: int
+    created_at: str  # file:line in the job's code
+    dataset: str  # its class, with its wrappers: Subset(FolderImages)
+    len: int | None
+    batch_size: int | None
+    num_workers: int
+    multiprocessing_context: str | None
+    persistent_workers: bool
+    pin_memory: bool
+    prefetch_factor: int | None
+    batches: int | None  # len(loader), when known
+    transforms: tuple[str, ...] = ()  # the timed steps of its transform chain
+
+
+@dataclass(frozen=True)
+class TransformStats:
+    """A traced loader's transform steps so far, over all its workers: (name, calls, seconds)."""
+
+    t: float
+    loader: int
+    rank: int | None
+    steps: tuple[tuple[str, int, float], ...]
+
+
+@dataclass(frozen=True)
+class JobOutput:
+    """Lines a traced job wrote to its stdout or stderr."""
+
+    t: float
+    stream: str  # "stdout" or "stderr"
+    text: str
+
+
+@dataclass(frozen=True)
 class RunFinished:
     t: float
     status: str  # "completed", "stopped" or "failed"
@@ -161,6 +211,9 @@ class RunFinished:
     details: str = field(default="", repr=False)  # a traceback, for logs
     wait_s: float = 0.0  # time the main loop spent waiting for batches
     loop_s: float = 0.0  # from the first request for a batch to the end of the last step
+    # A traced job's end: its exit status, and the events its processes could not send
+    exit_code: int | None = None
+    events_dropped: int = 0
 
     @property
     def ok(self) -> bool:
@@ -174,6 +227,9 @@ Event = (
     | EpochStarted
     | BatchDone
     | BatchPreview
+    | LoaderCreated
+    | TransformStats
+    | JobOutput
     | MemorySweep
     | ProcessesChanged
     | RunFinished

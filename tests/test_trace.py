@@ -1,0 +1,171 @@
+"""Tracing the user's own training job, unchanged (issue 16): ``--headless --trace -- ...``
+runs our own small training scripts, as a user would, and the report says what they did."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+from conftest import ROOT
+
+SCRIPTS = ROOT / "tests" / "training_scripts"
+
+
+def trace(tmp_path, *command: str, env: dict | None = None, timeout: float = 180):
+    report = tmp_path / "report.json"
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), "--headless", "--trace", "--report", str(report),
+         "--", *command],
+        cwd=tmp_path,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )  # fmt: skip
+    out = json.loads(report.read_text()) if report.exists() else None
+    return proc, out
+
+
+def script(name: str) -> str:
+    return str(SCRIPTS / name)
+
+
+def test_two_loaders_their_workers_and_the_slowest_transform(tmp_path):
+    pids = tmp_path / "pids.txt"
+    proc, report = trace(
+        tmp_path, sys.executable, script("train_two_loaders.py"), env={"PIDS": str(pids)}
+    )
+    assert proc.returncode == 0, proc.stderr
+    # the job's own output passes through unchanged
+    assert proc.stdout.splitlines()[-1] == "training done"
+    train, val = report["loaders"]
+    assert train["created_at"] == "train_two_loaders.py:68"
+    assert train["dataset"] == "Subset(Squares)"
+    assert (train["len"], train["batch_size"], train["num_workers"]) == (64, 8, 2)
+    assert train["multiprocessing_context"] == "fork" and not train["persistent_workers"]
+    assert train["batches"] == 16 and 0 <= train["data_wait_fraction"] <= 1
+    assert (val["dataset"], val["num_workers"], val["batches"]) == ("Squares", 0, 4)
+    # per-transform time, measured in the workers: the slow step is found as the slowest
+    steps = {t["name"]: t for t in train["transforms"]}
+    assert set(steps) == {"0:Scale", "1:SlowBlur", "2:shift"}
+    assert all(t["calls"] == 128 for t in steps.values())  # 64 samples x 2 epochs
+    assert max(steps.values(), key=lambda t: t["mean_ms"])["name"] == "1:SlowBlur"
+    assert steps["1:SlowBlur"]["mean_ms"] >= 3.5
+    # batches carry their loader; the workers' fetch times came back with them
+    assert {b["loader"] for b in report["batches"]} == {1, 2}
+    timed = [b for b in report["batches"] if b["loader"] == 1 and b["fetch_start"] is not None]
+    assert len(timed) >= 12 and all(b["fetch_start"] <= b["fetch_end"] <= b["t"] for b in timed)
+    # every worker the job started (its own worker_init_fn wrote their pids) has memory rows
+    started = {int(p) for p in pids.read_text().split()}
+    assert len(started) == 4  # 2 workers x 2 epochs (not persistent)
+    rows = {r["pid"]: r for r in report["memory"]}
+    assert started <= set(rows)
+    assert all(rows[p]["loader"] == 1 and rows[p]["worker"] in (0, 1) for p in started)
+    assert report["summary"]["command"].endswith("train_two_loaders.py")
+    assert report["summary"]["exit_code"] == 0 and report["summary"]["events_dropped"] == 0
+
+
+def test_spawn_with_persistent_workers_keeps_working_and_is_seen(tmp_path):
+    pids = tmp_path / "pids.txt"
+    proc, report = trace(
+        tmp_path,
+        sys.executable,
+        script("train_two_loaders.py"),
+        env={"PIDS": str(pids), "CONTEXT": "spawn", "PERSISTENT": "1"},
+    )
+    assert proc.returncode == 0, proc.stderr
+    train = report["loaders"][0]
+    assert train["multiprocessing_context"] == "spawn" and train["persistent_workers"]
+    started = {int(p) for p in pids.read_text().split()}
+    assert len(started) == 2  # persistent: the same two workers for both epochs
+    worker_rows = [r for r in report["memory"] if r["pid"] in started]
+    assert {r["worker"] for r in worker_rows} == {0, 1}
+    steps = {t["name"]: t for t in train["transforms"]}
+    assert steps["1:SlowBlur"]["calls"] == 128  # timed inside spawned workers too
+
+
+def test_a_job_that_exits_with_status_3_leaves_a_report(tmp_path):
+    proc, report = trace(
+        tmp_path, sys.executable, script("train_two_loaders.py"), env={"EXIT": "3"}
+    )
+    assert proc.returncode == 3
+    assert report["summary"]["exit_code"] == 3
+    assert report["summary"]["status"] == "failed"
+    assert report["summary"]["reason"].startswith("the job exited with status 3")
+
+
+def test_a_crash_keeps_the_tail_of_stderr(tmp_path):
+    crash = tmp_path / "crash.py"
+    crash.write_text("import torch\nraise SystemExit('out of patience: epoch 7')\n")
+    proc, report = trace(tmp_path, sys.executable, str(crash))
+    assert proc.returncode == 1
+    assert "out of patience: epoch 7" in proc.stderr  # passed through
+    assert report["summary"]["reason"].endswith("out of patience: epoch 7")
+    assert report["summary"]["loaders"] == 0
+
+
+def test_a_command_that_does_not_exist_is_one_line_and_status_2(tmp_path):
+    proc, _ = trace(tmp_path, "no-such-trainer", "--lr", "0.1")
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "cannot start 'no-such-trainer'" in lines[0]
+
+
+def test_a_job_without_a_dataloader_says_so_with_its_memory(tmp_path):
+    proc, report = trace(tmp_path, sys.executable, script("no_loader.py"))
+    assert proc.returncode == 0, proc.stderr
+    assert report["loaders"] == [] and report["summary"]["loaders"] == 0
+    assert "created no DataLoader" in proc.stderr
+    assert any(r["role"] == "main" for r in report["memory"])
+
+
+def test_trace_needs_a_command_and_a_command_needs_trace():
+    from explorer.cli import build_parser, parse
+
+    parser = build_parser()
+    with pytest.raises(SystemExit):
+        parse(parser, ["--trace"])
+    with pytest.raises(SystemExit):
+        parse(parser, ["--headless", "--", "python", "train.py"])
+    args = parse(parser, ["--trace", "--headless", "--", "python", "train.py", "--lr", "0.1"])
+    assert args.command == ["python", "train.py", "--lr", "0.1"]
+
+
+@pytest.mark.skipif(shutil.which("torchrun") is None, reason="torchrun is not on PATH")
+def test_torchrun_two_ranks_each_with_its_loader(tmp_path):
+    proc, report = trace(
+        tmp_path,
+        "torchrun",
+        "--standalone",
+        "--nproc_per_node",
+        "2",
+        script("train_ddp.py"),
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert sorted((r["rank"], r["id"]) for r in report["loaders"]) == [(0, 1), (1, 1)]
+    assert {(b["rank"], b["loader"]) for b in report["batches"]} == {(0, 1), (1, 1)}
+    roles = {(r["role"], r["rank"]) for r in report["memory"]}
+    assert {("rank0", 0), ("rank1", 1), ("rank0 worker-0", 0), ("rank1 worker-0", 1)} <= roles
+    assert ("torchrun agent", None) in roles
+
+
+def test_the_agent_imports_only_the_standard_library_and_torch():
+    """It runs in the user's interpreter, maybe another virtual environment."""
+    import ast
+
+    stdlib = set(sys.stdlib_module_names)
+    for path in (ROOT / "explorer" / "tracer").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names = [node.module]
+            for name in names:
+                top = name.split(".")[0]
+                assert top in stdlib or top == "torch", f"{path.name} imports {name}"
