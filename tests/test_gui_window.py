@@ -41,6 +41,7 @@ def test_the_contract_widgets_exist(qtbot):
         "Image folder",
         "Random tensors",
         "Your dataset",
+        "Training script",
     ]
     mode = widget(w, QComboBox, "modeCombo")
     texts = [mode.itemText(i) for i in range(mode.count())]

@@ -139,6 +139,32 @@ def _session(b: _Bench) -> None:
         )
 
 
+def _trace_cost(b: _Bench) -> None:
+    """A small training job (``explorer.bench.train_small``: 2 workers, a transform chain, a
+    conv model) traced against the same job plain, in alternated pairs; each run's figure is
+    the job's own wall time, printed by the job, so the explorer's start-up is not counted."""
+    import statistics
+
+    from . import loading
+
+    job = [sys.executable, "-m", "explorer.bench.train_small"]
+    traced = [sys.executable, str(ROOT / "main.py"), "--headless", "--trace", "--", *job]
+
+    def wall(argv: list[str]) -> float:
+        out = subprocess.run(argv, capture_output=True, text=True, timeout=600, cwd=ROOT)
+        lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
+        if out.returncode != 0 or not lines:
+            raise RuntimeError(f"the training job failed:\n{out.stderr[-2000:]}")
+        return float(json.loads(lines[-1])["wall_s"])
+
+    wall(job)  # warm: page cache, imports
+    ratio, on, off = loading._pairs(lambda: wall(traced), lambda: wall(job), b.repeats)
+    r = {"traced_s": statistics.median(on), "plain_s": statistics.median(off), "ratio": ratio}
+    b.add(
+        "tracing cost: a small training job, traced / plain", ratio, "≤ 1.03", ratio <= 1.03, "×", r
+    )
+
+
 def _preview(b: _Bench) -> None:
     from . import loading
 
@@ -231,6 +257,7 @@ FIGURES = {
     "responsive": _responsive,
     "session": _session,
     "preview": _preview,
+    "trace": _trace_cost,
     "draft": _draft,
     "limit": _limit,
     "scan": _scan,

@@ -7,6 +7,7 @@ import argparse
 import json
 import logging
 import os
+import shlex
 import signal
 import sys
 from pathlib import Path
@@ -97,6 +98,10 @@ def run_gui(args: argparse.Namespace, given: frozenset[str] = frozenset()) -> in
     elif args.random:
         window.controls.randomSpecEdit.setText(args.random)
         window.controls.set_source("random")
+    elif getattr(args, "trace", False):  # --trace -- COMMAND: traced at once
+        window.controls.tracePicker.commandEdit.setText(shlex.join(args.command))
+        window.controls.tracePicker.cwdEdit.setText(os.getcwd())
+        window.controls.set_source("trace")
     elif args.dataset:
         file, _, name = args.dataset.rpartition(":")
         window.controls.userDataset.set_values(
@@ -113,7 +118,7 @@ def run_gui(args: argparse.Namespace, given: frozenset[str] = frozenset()) -> in
     probe = os.environ.get("DLE_PROBE")
     if probe:  # the benchmark's start-up and idle-memory probes (explorer.bench)
         run_probe(app, window, probe)
-    if args.run:
+    if args.run or getattr(args, "trace", False):
         QTimer.singleShot(0, window.start_run)
     # Ctrl+C in the terminal closes the window cleanly; the timer lets Python see the signal.
     signal.signal(signal.SIGINT, lambda *_: window.close())

@@ -5,6 +5,7 @@ and shortcuts. It holds no run logic of its own (RunController does) and draws n
 from __future__ import annotations
 
 import logging
+import shlex
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
@@ -38,11 +39,13 @@ from ..core.run.events import (
     DatasetProgress,
     DatasetReady,
     EpochStarted,
+    LoaderCreated,
     MemoryBudget,
     MemorySweep,
     ProcessesChanged,
     RunFinished,
 )
+from ..core.trace.session import TraceConfig
 from ..core.units import format_bytes
 from .charts.exports import export_chart
 from .charts.memory_chart import MemoryChart
@@ -54,6 +57,7 @@ from .palette import THEMES
 from .panels.batch_preview import BatchPreview
 from .panels.controls_panel import ControlsPanel
 from .panels.dataset_panel import DatasetPanel
+from .panels.job_console import JobConsole
 from .panels.runs_table import RunsTable
 from .panels.status_panel import StatusPanel
 from .presentation import Presentation
@@ -106,6 +110,8 @@ class MainWindow(QMainWindow):
         self.timeline = WorkerTimeline()
         self.bottomTabs.addTab(self.timeline, "Timeline")
         self.bottomTabs.addTab(self.throughput, "Throughput")
+        self.console = JobConsole()
+        self.bottomTabs.addTab(self.console, "Console")
         middle.addWidget(self.chart)
         middle.addWidget(self.bottomTabs)
         middle.setStretchFactor(0, 4)
@@ -157,19 +163,29 @@ class MainWindow(QMainWindow):
             self.status.show_message(f"Cannot run: {exc.message}", error=True)
             return False
         self.controls.save(self.settings)
-        if config.folder:
-            self.controls.set_recent(self.settings.add_recent_folder(config.folder))
         self.recordings.close()
         self._clear_views()
-        self.status.show_message(
-            f"Running: {config.source_label}, {config.mode}, "
-            f"{config.workers} workers, batch {config.batch_size}"
-        )
+        if isinstance(config, TraceConfig):
+            self.status.show_message(f"Tracing: {shlex.join(config.command)}")
+            self.bottomTabs.setCurrentWidget(self.console)
+        else:
+            if config.folder:
+                self.controls.set_recent(self.settings.add_recent_folder(config.folder))
+            self.status.show_message(
+                f"Running: {config.source_label}, {config.mode}, "
+                f"{config.workers} workers, batch {config.batch_size}"
+            )
         self.controls.set_running(True)
         self.last_finished = None
         return self.runs.start(config, self.recordings.writer_for_next_run())
 
+    def trace_script(self) -> None:
+        """File > Trace a script…: the Training script source, and a script to choose."""
+        self.controls.set_source("trace")
+        self.controls.tracePicker.browse_script()
+
     def _clear_views(self) -> None:
+        self.console.clear()
         self.chart.clear()
         self.throughput.clear()
         self.timeline.clear()
@@ -222,7 +238,7 @@ class MainWindow(QMainWindow):
     def set_theme(self, name: str) -> None:
         app = QApplication.instance()
         theme = apply_theme(app, name) if isinstance(app, QApplication) else THEMES[name]
-        for panel in (self.controls, self.chart, self.status):
+        for panel in (self.controls, self.chart, self.status, self.console):
             panel.theme = theme
         self.chart.set_theme(theme)
         self.throughput.set_theme(theme)
@@ -244,6 +260,13 @@ class MainWindow(QMainWindow):
         worker.memorySweep.connect(self._on_sweep)
         worker.processesChanged.connect(self._on_processes)
         worker.finished.connect(self._on_finished)
+        worker.output.connect(self.console.add_output)
+        worker.loaderCreated.connect(self._on_loader)
+
+    def _on_loader(self, event: LoaderCreated) -> None:
+        self.console.add_loader(event)
+        rank = f"rank {event.rank} " if event.rank is not None else ""
+        self.chart.add_marker(event.t, f"{rank}DataLoader {event.id}", minor=True)
 
     def _on_progress(self, event: DatasetProgress) -> None:
         self.status.show_progress(event)
@@ -412,6 +435,10 @@ class MainWindow(QMainWindow):
         open_action = QAction("&Open folder…", self, shortcut=QKeySequence("Ctrl+O"))
         open_action.triggered.connect(lambda: self.open_folder())
         file_menu.addAction(open_action)
+        trace_action = QAction("&Trace a script…", self, shortcut=QKeySequence("Ctrl+T"))
+        trace_action.setObjectName("traceAction")
+        trace_action.triggered.connect(self.trace_script)
+        file_menu.addAction(trace_action)
         open_rec = QAction("Open &recording…", self, shortcut=QKeySequence("Ctrl+Shift+O"))
         open_rec.triggered.connect(self._open_recording_dialog)
         save_rec = QAction(

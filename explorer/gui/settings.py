@@ -38,6 +38,9 @@ DEFAULTS: dict[str, Any] = {
     "step_ms": 0,
     "font_scale": 1.0,
     "dataset_file": "",
+    "trace_command": "",
+    "trace_cwd": "",
+    "trace_python": "",
     "dataset_name": "",
     "dataset_args": "",
     "dataset_collate": "",
@@ -46,7 +49,7 @@ DEFAULTS: dict[str, Any] = {
 
 #: Settings with a fixed set of values: anything else (an older version's, a typo) is ignored.
 CHOICES: dict[str, tuple[Any, ...]] = {
-    "source": ("folder", "random", "dataset"),
+    "source": ("folder", "random", "dataset", "trace"),
     "mode": ("eager", "lazy", "memmap", "hdf5"),
     "storage": ("pil-list", "array-list", "contiguous", "shared-tensor"),
     "theme": ("dark", "light", "high-contrast"),

@@ -1,6 +1,8 @@
 """A two-rank DDP-style job on CPU (gloo), as torchrun starts it: each rank has its own
 DataLoader over its shard (DistributedSampler) with one worker, and ranks all-reduce."""
 
+import time
+
 import torch
 import torch.distributed as dist
 from torch.utils.data import DataLoader, TensorDataset
@@ -15,6 +17,7 @@ def main():
     total = torch.zeros(1)
     for x, _y in loader:
         total += x.mean()
+        time.sleep(0.2)  # the model's step: the workers live long enough to be seen
     dist.all_reduce(total)
     print(f"rank {rank}: {total.item():.3f}", flush=True)
     dist.destroy_process_group()

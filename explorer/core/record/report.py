@@ -25,6 +25,7 @@ from ..run.events import (
 )
 
 MEMORY_FIELDS = ("t", "pid", "role", "rss", "uss", "pss")
+TRACED_FIELDS = ("rank", "loader", "worker")  # a traced job's rows also say whose they are
 
 
 class RunRecorder:
@@ -78,30 +79,25 @@ class RunRecorder:
                         "wait_s": event.wait_s,
                         "samples": event.samples,
                         "t": event.t,
-                        "loader": event.loader,
-                        "rank": event.rank,
-                        "step_s": event.step_s,
                     }
                 )
+                if self.traced:
+                    row = self.batches[-1]
+                    row.update(loader=event.loader, rank=event.rank, step_s=event.step_s)
             if event.loader is not None:
                 self.loaders.batch(event)
             for f in event.failed:
                 self.failed_samples.setdefault(f.path, f.reason)
         elif isinstance(event, MemorySweep):
-            self.memory.extend(
-                {
-                    "t": event.t,
-                    "pid": r.pid,
-                    "role": r.role,
-                    "rss": r.rss,
-                    "uss": r.uss,
-                    "pss": r.pss,
-                    "rank": r.rank,
-                    "loader": r.loader,
-                    "worker": r.worker,
-                }
+            rows = [
+                {"t": event.t, "pid": r.pid, "role": r.role, "rss": r.rss, "uss": r.uss,
+                 "pss": r.pss}
                 for r in event.rows
-            )
+            ]  # fmt: skip
+            if self.traced:  # which rank, loader and worker each process is
+                for row, r in zip(rows, event.rows, strict=True):
+                    row.update(rank=r.rank, loader=r.loader, worker=r.worker)
+            self.memory.extend(rows)
             if event.system is not None:
                 sysm = event.system
                 self.system.append(
@@ -146,6 +142,11 @@ class RunRecorder:
         elif isinstance(event, RunFinished):
             self.finished = event
 
+    @property
+    def traced(self) -> bool:
+        """A traced job's run (its report has loaders, and rows say whose they are)."""
+        return self.config.get("source") == "trace"
+
     def report(self) -> dict[str, Any]:
         with self._lock:
             dataset = dict(self.dataset) or {"items": 0, "skipped": [], "init_s": None}
@@ -172,7 +173,7 @@ class RunRecorder:
                 "events": list(self.events),
                 "summary": self._summary(),
             }
-            if "command" in self.config:  # a traced job
+            if self.traced:
                 out["loaders"] = self.loaders.rows()
             return out
 
@@ -203,7 +204,7 @@ class RunRecorder:
             }
         system = self.system
         traced = {}
-        if "command" in self.config:
+        if self.traced:
             traced = {
                 "command": self.config["command"],
                 "exit_code": fin.exit_code if fin else None,
@@ -239,7 +240,7 @@ class RunRecorder:
 
     def _timing(self, fin: RunFinished | None) -> dict[str, Any]:
         """Where the loop's time went: waiting for data or stepping the model."""
-        if "command" in self.config:
+        if self.traced:
             return self.loaders.timing()
         if fin is None or fin.loop_s <= 0 or not self.n_batches:
             return {"data_wait_fraction": None, "bound": None, "verdict": ""}
@@ -321,7 +322,9 @@ def uss_growth(
 def write_memory_csv(path: str | Path, runs: list[list[dict[str, Any]]]) -> None:
     """Memory rows as CSV; with several runs, a ``run`` column (0, 1, ...) tells them apart."""
     several = len(runs) > 1
-    fields = ("run", *MEMORY_FIELDS) if several else MEMORY_FIELDS
+    traced = any(TRACED_FIELDS[0] in row for rows in runs for row in rows[:1])
+    fields = (*MEMORY_FIELDS, *TRACED_FIELDS) if traced else MEMORY_FIELDS
+    fields = ("run", *fields) if several else fields
     with open(path, "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=fields)
         writer.writeheader()

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QToolTip, QVBoxLay
 
 from ..palette import DARK, WORKER_COLORS, Theme
 from .plot_style import scale_axis_fonts, style_plot
-from .timeline_data import MAIN_LANE, ROW, TimelineBar, bar_of
+from .timeline_data import ROW, TimelineBar, bar_of, lane_name, lane_worker
 
 MAX_BARS = 4000
 FOLLOW_SPAN_S = 10.0
@@ -101,7 +101,7 @@ class WorkerTimeline(QWidget):
         return [bar_of(row) for row in self._data]
 
     def lane_names(self) -> list[str]:
-        return ["main loop waits"] + [_lane_name(lane) for lane in self._lanes_in_data()]
+        return ["main loop waits"] + [lane_name(lane) for lane in self._lanes_in_data()]
 
     def _lanes_in_data(self) -> list[int]:
         return [int(v) for v in np.unique(self._data["lane"])]
@@ -182,7 +182,7 @@ class WorkerTimeline(QWidget):
 
     def _set_lane_ticks(self) -> None:
         ticks = [(WAIT_LANE, "main loop waits")]
-        ticks += [(-(i + 1), _lane_name(lane)) for i, lane in enumerate(self._lanes)]
+        ticks += [(-(i + 1), lane_name(lane)) for i, lane in enumerate(self._lanes)]
         self.plot.getPlotItem().getAxis("left").setTicks([ticks])
 
     def set_font_scale(self, scale: float) -> None:
@@ -216,10 +216,7 @@ class WorkerTimeline(QWidget):
             QToolTip.hideText()
 
 
-def _lane_name(lane: int) -> str:
-    return "main process loads" if lane == MAIN_LANE else f"worker {lane}"
-
-
 def _lane_brush(lane: int, theme: Theme) -> pg.QtGui.QBrush:
-    color = theme.accent if lane == MAIN_LANE else WORKER_COLORS[lane % len(WORKER_COLORS)]
+    worker = lane_worker(lane)
+    color = theme.accent if worker is None else WORKER_COLORS[worker % len(WORKER_COLORS)]
     return pg.mkBrush(color)

@@ -29,14 +29,21 @@ from PySide6.QtWidgets import (
 from ...core.datasets.randomspec import parse_random_spec
 from ...core.errors import ConfigError
 from ...core.run.config import MAX_BATCH_SIZE, MAX_EPOCHS, MAX_RESIZE, RunConfig, max_workers
+from ...core.trace.session import TraceConfig
 from ...core.units import format_bytes
 from ..palette import DARK, Theme
 from ..presets import PRESETS
 from ..settings import AppSettings
 from .memory_options import MemoryOptions
+from .trace_picker import TracePicker
 from .user_dataset_picker import UserDatasetPicker
 
-SOURCES = (("Image folder", "folder"), ("Random tensors", "random"), ("Your dataset", "dataset"))
+SOURCES = (
+    ("Image folder", "folder"),
+    ("Random tensors", "random"),
+    ("Your dataset", "dataset"),
+    ("Training script", "trace"),
+)
 MODES = (
     (
         "eager: decode all in __init__",
@@ -130,6 +137,8 @@ class ControlsPanel(QWidget):
         self.sourceStack.addWidget(self._random_page())
         self.userDataset = UserDatasetPicker()
         self.sourceStack.addWidget(self.userDataset)
+        self.tracePicker = TracePicker()
+        self.sourceStack.addWidget(self.tracePicker)
         self.sourceCombo.currentIndexChanged.connect(self.sourceStack.setCurrentIndex)
         self.sourceCombo.currentIndexChanged.connect(self._on_source)
 
@@ -358,8 +367,10 @@ class ControlsPanel(QWidget):
         if not running:
             self._on_mode()
 
-    def build_config(self) -> RunConfig:
+    def build_config(self) -> RunConfig | TraceConfig:
         """The run these controls describe, validated; raises ConfigError with a message."""
+        if self.source() == "trace":
+            return self.tracePicker.config()
         folder = random = dataset = None
         user: dict[str, Any] = {}
         if self.source() == "folder":
@@ -416,6 +427,9 @@ class ControlsPanel(QWidget):
             settings.get("dataset_args"),
             settings.get("dataset_collate"),
         )
+        self.tracePicker.commandEdit.setText(settings.get("trace_command"))
+        self.tracePicker.cwdEdit.setText(settings.get("trace_cwd"))
+        self.tracePicker.pythonEdit.setText(settings.get("trace_python"))
         self._on_source()
 
     def save(self, settings: AppSettings) -> None:
@@ -430,6 +444,9 @@ class ControlsPanel(QWidget):
         settings.set("shuffle", self.shuffleCheck.isChecked())
         settings.set("step_ms", self.stepSpin.value())
         settings.set("storage", self._folder_storage or self.storageCombo.currentData())
+        settings.set("trace_command", self.tracePicker.commandEdit.text())
+        settings.set("trace_cwd", self.tracePicker.cwdEdit.text())
+        settings.set("trace_python", self.tracePicker.pythonEdit.text())
         settings.set("dataset_file", self.userDataset.fileEdit.text())
         settings.set("dataset_name", self.userDataset.nameCombo.currentText())
         settings.set("dataset_args", self.userDataset.argsEdit.text())
@@ -453,8 +470,12 @@ class ControlsPanel(QWidget):
     def _on_mode(self) -> None:
         """Enable what means something for this source and mode, and say what it does there."""
         source = self.source()
-        ours = source != "dataset"  # loading mode and resize are ours, not their dataset's
+        ours = source not in ("dataset", "trace")  # mode and resize: ours, not their dataset's
         idle = self.runButton.isEnabled()
+        # a traced job has its own DataLoaders: none of these controls applies to it
+        for control in (self.batchSizeSpin, self.workersSpin, self.epochsSpin, self.stepSpin,
+                        self.shuffleCheck, self.memoryOptions):  # fmt: skip
+            control.setEnabled(idle and source != "trace")
         eager = self.modeCombo.currentData() == "eager"
         self.storageCombo.setEnabled(ours and idle and eager)
         self.modeCombo.setEnabled(ours and idle)

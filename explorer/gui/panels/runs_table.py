@@ -21,6 +21,8 @@ COLUMNS = (
 
 
 def describe_config(config: dict[str, Any]) -> str:
+    if config.get("source") == "trace":
+        return f"traced: {config.get('command', '?')}"
     source = config.get("folder") or config.get("random") or "?"
     if config.get("folder"):
         source = "…/" + "/".join(str(source).rstrip("/").split("/")[-1:])

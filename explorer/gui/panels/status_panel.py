@@ -74,13 +74,14 @@ class StatusPanel(QWidget):
             f"{s.samples_per_s:,.0f} samples/s · {s.batches_per_s:,.1f} batches/s{failed}"
         )
         total = s.epoch_batches
+        of = f"/{s.epochs}" if s.epochs else ""  # a traced job's epochs are its own
         if total is None:  # a stream without a length: count, no percentage
             self.epochBar.setRange(0, 0)  # busy
-            self.epochBar.setFormat(f"epoch {s.epoch + 1}/{s.epochs}: {s.samples:,} samples seen")
+            self.epochBar.setFormat(f"epoch {s.epoch + 1}{of}: {s.samples:,} samples seen")
         else:
             self.epochBar.setRange(0, max(1, total))
             self.epochBar.setValue(min(s.batch_in_epoch, max(1, total)))
-            self.epochBar.setFormat(f"epoch {s.epoch + 1}/{s.epochs}: {s.batch_in_epoch}/{total}")
+            self.epochBar.setFormat(f"epoch {s.epoch + 1}{of}: {s.batch_in_epoch}/{total}")
         self.elapsed.setText(f"{s.t:.1f} s")
 
     def show_memory(self, sweep: MemorySweep) -> None:

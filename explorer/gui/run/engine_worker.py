@@ -10,13 +10,14 @@ from collections.abc import Callable
 from PySide6.QtCore import Slot
 
 from ...core.run.config import RunConfig
+from ...core.trace.session import TraceConfig, trace
 from ..gc_on_gui_thread import freeze_long_lived_once
 from .event_relay import EventRelay
 
 
 class EngineWorker(EventRelay):
     def __init__(
-        self, config: RunConfig, recording: Callable[[object], None] | None = None
+        self, config: RunConfig | TraceConfig, recording: Callable[[object], None] | None = None
     ) -> None:
         super().__init__(config)  # no parent: it is moved to its thread
         self._stop = threading.Event()
@@ -28,18 +29,18 @@ class EngineWorker(EventRelay):
 
     @Slot()
     def run(self) -> None:
+        recording = self.recording
+
+        def emit(event: object) -> None:
+            if recording is not None:
+                recording(event)  # before the window hears of it: the run's end ends the file
+            self.feed(event)
+
+        if isinstance(self.config, TraceConfig):  # the user's own job, in its own processes
+            trace(self.config, emit, self._stop)
+            return
         # Imported here, on the engine's thread: torch stays off the window's start-up.
         from ...core.run import engine
 
         freeze_long_lived_once()  # torch's objects: never garbage, never walked again
-
-        recording = self.recording
-        if recording is None:
-            engine.run(self.config, self.feed, self._stop)
-            return
-
-        def emit(event: object) -> None:
-            recording(event)  # before the window hears of it: the run's end ends the file
-            self.feed(event)
-
         engine.run(self.config, emit, self._stop)

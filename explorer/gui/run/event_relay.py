@@ -20,6 +20,8 @@ from ...core.run.events import (
     DatasetProgress,
     DatasetReady,
     EpochStarted,
+    JobOutput,
+    LoaderCreated,
     MemoryBudget,
     MemorySweep,
     ProcessesChanged,
@@ -27,6 +29,7 @@ from ...core.run.events import (
     RunStarted,
     has_preview,
 )
+from ...core.trace.session import TraceConfig
 from ..charts.timeline_data import bar_row
 from .run_stats import RateWindow, RunStats
 
@@ -45,8 +48,10 @@ class EventRelay(QObject):
     processesChanged = Signal(object)  # ProcessesChanged
     finished = Signal(object)  # RunFinished
     budget = Signal(object)  # MemoryBudget
+    output = Signal(object)  # JobOutput: a traced job's console
+    loaderCreated = Signal(object)  # LoaderCreated: a traced job's DataLoader
 
-    def __init__(self, config: RunConfig, parent: QObject | None = None) -> None:
+    def __init__(self, config: RunConfig | TraceConfig, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.config = config
         self._rates = RateWindow()
@@ -89,6 +94,10 @@ class EventRelay(QObject):
             self.runStarted.emit(event)
         elif isinstance(event, MemoryBudget):
             self.budget.emit(event)
+        elif isinstance(event, JobOutput):
+            self.output.emit(event)
+        elif isinstance(event, LoaderCreated):
+            self.loaderCreated.emit(event)
         elif isinstance(event, RunFinished):
             self.flush(event.t)
             # Computed here, off the GUI thread when live: it walks every memory row.
@@ -123,7 +132,7 @@ class EventRelay(QObject):
                 batches=self._batches,
                 samples=self._samples,
                 epoch=self._epoch,
-                epochs=self.config.epochs,
+                epochs=getattr(self.config, "epochs", 0),  # 0: a traced job's, unknown
                 batch_in_epoch=self._in_epoch,
                 epoch_batches=self._epoch_batches,
                 samples_per_s=sps,

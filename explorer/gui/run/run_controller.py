@@ -10,6 +10,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, Qt, QThread, Signal
 
 from ...core.run.config import RunConfig
+from ...core.trace.session import TraceConfig
 from .engine_worker import EngineWorker
 
 log = logging.getLogger(__name__)
@@ -29,7 +30,9 @@ class RunController(QObject):
     def is_running(self) -> bool:
         return self._thread is not None
 
-    def start(self, config: RunConfig, recording: Callable[[object], None] | None = None) -> bool:
+    def start(
+        self, config: RunConfig | TraceConfig, recording: Callable[[object], None] | None = None
+    ) -> bool:
         if self._thread is not None:
             return False
         thread = QThread()
