@@ -57,6 +57,12 @@ def test_two_loaders_their_workers_and_the_slowest_transform(tmp_path):
     assert steps["1:SlowBlur"]["mean_ms"] >= 3.5
     # batches carry their loader; the workers' fetch times came back with them
     assert {b["loader"] for b in report["batches"]} == {1, 2}
+    assert {(b["loader"], b["epoch"]) for b in report["batches"]} == {
+        (1, 0),
+        (1, 1),
+        (2, 0),
+        (2, 1),
+    }
     timed = [b for b in report["batches"] if b["loader"] == 1 and b["fetch_start"] is not None]
     assert len(timed) >= 12 and all(b["fetch_start"] <= b["fetch_end"] <= b["t"] for b in timed)
     # every worker the job started (its own worker_init_fn wrote their pids) has memory rows
@@ -169,3 +175,28 @@ def test_the_agent_imports_only_the_standard_library_and_torch():
             for name in names:
                 top = name.split(".")[0]
                 assert top in stdlib or top == "torch", f"{path.name} imports {name}"
+
+
+def test_a_job_traced_headless_replays_from_its_recording(tmp_path):
+    """Traced on a server with --record, opened elsewhere with --open: the same report."""
+    recording = tmp_path / "job.dlxrec"
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), "--headless", "--trace", "--record",
+         str(recording), "--report", str(tmp_path / "live.json"), "--", sys.executable,
+         script("train_two_loaders.py")],
+        capture_output=True, text=True, timeout=180, cwd=tmp_path,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    replayed = tmp_path / "replayed.json"
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), "--headless", "--open", str(recording),
+         "--report", str(replayed)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    live = json.loads((tmp_path / "live.json").read_text())
+    again = json.loads(replayed.read_text())
+    assert again["loaders"] == live["loaders"]
+    assert again["batches"] == live["batches"]
+    assert again["summary"]["exit_code"] == 0
+    assert again["recording"]["thumbnails"] > 0

@@ -382,13 +382,20 @@ def _at_worker_exit() -> None:
 
 
 # ---------------------------------------------------------------------------- iterating
+_loader_epochs: dict[int, int] = {}  # loader id -> epochs begun (a new iterator each, or not)
+
+
 class _IterState:
-    __slots__ = ("batches", "epoch", "index", "last_return", "loader", "persistent", "workers")
+    __slots__ = (
+        "batches", "epoch", "first_epoch", "index", "last_return", "loader", "persistent",
+        "workers",
+    )  # fmt: skip
 
     def __init__(self, loader: int, persistent: bool) -> None:
         self.loader = loader
         self.persistent = persistent
         self.epoch = -1
+        self.first_epoch = _loader_epochs.get(loader, 0)  # this iterator's first epoch
         self.index = 0
         self.batches = 0
         self.last_return: float | None = None
@@ -407,7 +414,8 @@ def _on_iter(loader: object, iterator: object) -> None:
     if state is None:
         state = _IterState(loader_id, bool(getattr(loader, "persistent_workers", False)))
         _iter_states[iterator] = state
-    state.epoch += 1
+    state.epoch = _loader_epochs.get(loader_id, 0)
+    _loader_epochs[loader_id] = state.epoch + 1
     state.index = 0
     state.last_return = None
     workers = getattr(iterator, "_workers", None) or []
@@ -443,7 +451,8 @@ def _on_batch(iterator: object, batch: object, asked: float, got: float) -> None
             "index": state.index,
             "batches": state.batches,
             "workers": workers,
-            "generation": state.epoch if state.persistent else 0,
+            # the workers' epochs: persistent ones count resumes since the iterator began
+            "generation": state.epoch - state.first_epoch if state.persistent else 0,
             "asked": asked,
             "got": got,
             "step_s": step,
@@ -453,7 +462,7 @@ def _on_batch(iterator: object, batch: object, asked: float, got: float) -> None
     state.index += 1
     state.batches += 1
     state.last_return = time.monotonic()
-    _Thumbnails.offer(state.loader, state.index - 1, batch)
+    _Thumbnails.offer(state.loader, state.index - 1, state.epoch, batch)
     if fetch is not None:
         _report_transforms()
 
@@ -471,7 +480,7 @@ class _Thumbnails:
         threading.Thread(target=self._run, name="dle-thumbnails", daemon=True).start()
 
     @classmethod
-    def offer(cls, loader: int, index: int, batch: object) -> None:
+    def offer(cls, loader: int, index: int, epoch: int, batch: object) -> None:
         now = time.monotonic()
         self = cls.instance
         if self is not None and now < self.next_at:
@@ -479,7 +488,7 @@ class _Thumbnails:
         if self is None:
             self = cls.instance = cls()
         self.next_at = now + PREVIEW_INTERVAL_S
-        self.slot.append((loader, index, batch))
+        self.slot.append((loader, index, epoch, batch))
         self.wake.set()
 
     def _run(self) -> None:
@@ -487,7 +496,7 @@ class _Thumbnails:
             self.wake.wait()
             self.wake.clear()
             try:
-                loader, index, batch = self.slot.pop()
+                loader, index, epoch, batch = self.slot.pop()
             except IndexError:
                 continue
             try:
@@ -503,6 +512,7 @@ class _Thumbnails:
                         "pid": os.getpid(),
                         "rank": _rank(),
                         "index": index,
+                        "epoch": epoch,
                         "pictures": pictures,
                         "shape": shape,
                         "dtype": dtype,

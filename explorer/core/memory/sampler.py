@@ -103,11 +103,11 @@ class MemorySampler:
         self.full_budget = full_budget
         self._main = psutil.Process(root)
         self._namer = namer
-        # A traced job's first process may be a shell or a launcher until its agent says more.
-        first = "main" if namer is None else "launcher"
-        self._tracked: dict[int, tuple[psutil.Process, str, ProcessName | None]] = {
-            self._main.pid: (self._main, first, None)
-        }
+        # A traced job's first process is named at discovery: its agent says who it is, or
+        # it is a shell or launcher (see _root_name).
+        self._tracked: dict[int, tuple[psutil.Process, str, ProcessName | None]] = {}
+        if namer is None:
+            self._tracked[self._main.pid] = (self._main, "main", None)
         self._helpers = 0
         self._next_discovery = 0.0
         self._next_full = 0.0
@@ -249,7 +249,7 @@ class MemorySampler:
             pid = proc.pid
             name = None
             if self._namer is not None:
-                name = self._namer(proc)
+                name = self._namer(proc) or (self._root_name() if proc is self._main else None)
                 known = self._tracked.get(pid)
                 if name is not None:
                     role = name.role
@@ -281,6 +281,15 @@ class MemorySampler:
             self._emit(
                 ProcessesChanged(now - self._t0, started=tuple(started), exited=tuple(renamed))
             )
+
+    def _root_name(self) -> ProcessName | None:
+        """A traced job's first process that no agent named once the grace is over: a shell,
+        a launcher script (``torchrun`` as a shim), a program that is not Python."""
+        try:
+            age = time.time() - self._main.create_time()
+        except psutil.Error:
+            return None
+        return ProcessName("launcher") if age >= UNNAMED_GRACE_S else None
 
     def _unnamed_role(self, proc: psutil.Process) -> str | None:
         if self._starting_workers:

@@ -242,7 +242,7 @@ class JobModel:
                 BatchPreview(
                     self._t(float(m["t"])),
                     int(m.get("index", 0)),
-                    0,
+                    int(m.get("epoch", 0)),
                     None,
                     len(samples),
                     tuple(samples),

@@ -231,6 +231,8 @@ class MemoryChart(QWidget):
         return len(self._overlays)
 
     def add_sweep(self, sweep: MemorySweep) -> None:
+        if not sweep.rows:  # nothing alive to measure (a traced job that has ended)
+            return
         rss_total = 0
         pss_total: int | None = 0
         for row in sweep.rows:

@@ -85,6 +85,8 @@ class StatusPanel(QWidget):
         self.elapsed.setText(f"{s.t:.1f} s")
 
     def show_memory(self, sweep: MemorySweep) -> None:
+        if not sweep.rows:  # nothing alive to measure (a traced job that has ended)
+            return
         text = f"Σ RSS {format_bytes(sum(r.rss for r in sweep.rows))}"
         system = sweep.system
         if system is not None:

@@ -60,6 +60,9 @@ class EventRelay(QObject):
         self._failed = 0
         self._epoch = 0
         self._in_epoch = 0
+        #: the loader whose epochs the progress follows (a traced job's first; (None, None)
+        #: for the explorer's own runs)
+        self._followed: tuple[int | None, int | None] | None = None
         self._epoch_batches: int | None = None
         self._last_stats = 0.0
         self._last_t = 0.0
@@ -86,6 +89,10 @@ class EventRelay(QObject):
         elif isinstance(event, DatasetProgress):
             self.datasetProgress.emit(event)
         elif isinstance(event, EpochStarted):
+            if self._followed is None:
+                self._followed = (event.rank, event.loader)
+            if (event.rank, event.loader) != self._followed:
+                return  # a traced job's other loaders: their epochs are not the progress shown
             self._epoch, self._in_epoch, self._epoch_batches = event.epoch, 0, event.batches
             self.epochStarted.emit(event)
         elif isinstance(event, DatasetReady):
@@ -110,7 +117,8 @@ class EventRelay(QObject):
 
     def _on_batch(self, event: BatchDone) -> None:
         self._batches += 1
-        self._in_epoch += 1
+        if (event.rank, event.loader) == self._followed:
+            self._in_epoch += 1
         self._samples += event.samples
         self._failed += len(event.failed)
         self._last_t = event.t
