@@ -34,6 +34,8 @@ def run_headless(args: argparse.Namespace, parser: argparse.ArgumentParser) -> i
         return run_scan(args, parser)
     if args.record and args.compare:
         parser.error("--record: records one run; it cannot be used with --compare")
+    if args.sweep:
+        return _run_sweep(args, parser)
     option_sets = args.compare or [{}]
     try:
         configs = [config_from_args(args, **o).validate() for o in option_sets]
@@ -86,6 +88,24 @@ def run_headless(args: argparse.Namespace, parser: argparse.ArgumentParser) -> i
         print(f"dataloader-explorer: run failed: {failed[0]}", file=sys.stderr)
         return EXIT_FAILED
     return EXIT_INTERRUPTED if interrupted else EXIT_OK
+
+
+def _run_sweep(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from .sweep import format_sweep, run_sweep
+
+    if args.compare or args.record:
+        parser.error("--sweep: runs its own points; it cannot be used with --compare or --record")
+    if not 0 < args.sweep_seconds <= 3600:
+        parser.error("--sweep-seconds: must be more than 0 and at most 3600")
+    report = run_sweep(args, parser)
+    print(format_sweep(report), file=sys.stderr)
+    try:
+        if args.report:
+            Path(args.report).write_text(json.dumps(report, indent=1))
+    except OSError as exc:
+        print(f"dataloader-explorer: error: cannot write the report: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
 
 
 def run_scan(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:

@@ -104,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     _source_options(p.add_argument_group("source"))
     _loading_options(p.add_argument_group("loading"))
     _memory_lab_options(p.add_argument_group("memory lab"))
+    _sweep_options(p.add_argument_group("measured advice"))
     _health_and_timing_options(p.add_argument_group("dataset health and timing"))
     _output_options(p.add_argument_group("output"))
     p.add_argument(
@@ -271,6 +272,31 @@ def _memory_lab_options(g: argparse._ArgumentGroup) -> None:
     )
 
 
+def _sweep(text: str) -> Any:
+    from .sweep import sweep_spec
+
+    return sweep_spec(text)
+
+
+def _sweep_options(g: argparse._ArgumentGroup) -> None:
+    g.add_argument(
+        "--sweep",
+        action="append",
+        type=_sweep,
+        metavar="NAME=V1,V2",
+        help="measure every combination of these settings (repeatable; NAME is workers, "
+        "batch-size, prefetch-factor, persistent-workers, start-method or pin-memory) and "
+        "recommend one that keeps up within the memory budget",
+    )
+    g.add_argument(
+        "--sweep-seconds",
+        type=float,
+        default=5.0,
+        metavar="S",
+        help="seconds of steady state each sweep point runs, after its start-up (default 5)",
+    )
+
+
 def _health_and_timing_options(g: argparse._ArgumentGroup) -> None:
     g.add_argument(
         "--scan-only",
@@ -338,6 +364,7 @@ def config_from_args(args: argparse.Namespace, **overrides: Any) -> Any:
         "workers": args.workers,
         "epochs": args.epochs,
         "max_batches": args.max_batches,
+        "steady_s": None,
         "resize": args.resize,
         "shuffle": args.shuffle,
         "storage": args.storage,

@@ -47,6 +47,9 @@ class RunConfig:
     workers: int = 0
     epochs: int = 1
     max_batches: int | None = None
+    #: Stop once this many seconds have passed since the first batch (a sweep's point: its
+    #: steady state, with start-up measured apart).
+    steady_s: float | None = None
     resize: int = 224
     shuffle: bool = False
     storage: str = "pil-list"
@@ -149,6 +152,8 @@ class RunConfig:
         _check_range("--epochs", self.epochs, 1, MAX_EPOCHS)
         if self.max_batches is not None:
             _check_range("--max-batches", self.max_batches, 1, 10**12)
+        if self.steady_s is not None and not 0 < self.steady_s <= 3600:
+            raise ConfigError("--sweep-seconds", "must be more than 0 and at most 3600 s")
         _check_range("--resize", self.resize, 8, MAX_RESIZE)
         methods = multiprocessing.get_all_start_methods()
         if self.start_method is not None and self.start_method not in methods:

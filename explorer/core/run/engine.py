@@ -241,6 +241,13 @@ class _Counts:
         self.wait_s = 0.0
         self.loop_start: float | None = None  # monotonic time of the first request for a batch
         self.loop_end: float | None = None  # after the last step
+        self.first_batch: float | None = None  # monotonic time the first batch arrived
+
+    def steady_over(self, seconds: float) -> bool:
+        """Whether ``seconds`` have passed since the first batch arrived."""
+        if self.first_batch is None:
+            self.first_batch = time.monotonic()
+        return time.monotonic() - self.first_batch >= seconds
 
     @property
     def loop_s(self) -> float:
@@ -323,6 +330,8 @@ def _iterate(
                     # measure them, in full, now
                     sampler.sync()
                 if config.max_batches is not None and counts.batches >= config.max_batches:
+                    return "completed"
+                if config.steady_s is not None and counts.steady_over(config.steady_s):
                     return "completed"
             if not config.persistent_workers:
                 _end_workers(config, sampler, iterator)
