@@ -27,7 +27,7 @@ def test_a_traced_script_fills_the_window(qtbot, window):
     console = window.findChild(QPlainTextEdit, "jobConsole")
     text = console.text()
     assert "training done" in text
-    assert "DataLoader 1 at train_two_loaders.py:68: Subset(Squares), 64 items" in text
+    assert "DataLoader 1 at train_two_loaders.py:74: Subset(Squares), 64 items" in text
     assert {"main", "worker-0", "worker-1"} <= set(window.chart.curve_names())
     window.bottomTabs.setCurrentWidget(window.timeline)
     qtbot.waitUntil(lambda: window.timeline.bar_count() == 20, timeout=5000)

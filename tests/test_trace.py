@@ -43,11 +43,12 @@ def test_two_loaders_their_workers_and_the_slowest_transform(tmp_path):
     # the job's own output passes through unchanged
     assert proc.stdout.splitlines()[-1] == "training done"
     train, val = report["loaders"]
-    assert train["created_at"] == "train_two_loaders.py:68"
+    assert train["created_at"] == "train_two_loaders.py:74"
     assert train["dataset"] == "Subset(Squares)"
     assert (train["len"], train["batch_size"], train["num_workers"]) == (64, 8, 2)
     assert train["multiprocessing_context"] == "fork" and not train["persistent_workers"]
     assert train["batches"] == 16 and 0 <= train["data_wait_fraction"] <= 1
+    assert train["verdict"].split(":")[0] in ("data-bound", "compute-bound")
     assert (val["dataset"], val["num_workers"], val["batches"]) == ("Squares", 0, 4)
     # per-transform time, measured in the workers: the slow step is found as the slowest
     steps = {t["name"]: t for t in train["transforms"]}
@@ -75,17 +76,19 @@ def test_two_loaders_their_workers_and_the_slowest_transform(tmp_path):
     assert report["summary"]["exit_code"] == 0 and report["summary"]["events_dropped"] == 0
 
 
-def test_spawn_with_persistent_workers_keeps_working_and_is_seen(tmp_path):
+@pytest.mark.parametrize("context", ["spawn", "forkserver"])
+def test_spawn_and_forkserver_with_persistent_workers_keep_working_and_are_seen(tmp_path, context):
     pids = tmp_path / "pids.txt"
     proc, report = trace(
         tmp_path,
         sys.executable,
         script("train_two_loaders.py"),
-        env={"PIDS": str(pids), "CONTEXT": "spawn", "PERSISTENT": "1"},
+        env={"PIDS": str(pids), "CONTEXT": context, "PERSISTENT": "1"},
     )
     assert proc.returncode == 0, proc.stderr
+    assert "epoch 1: validated 32 samples" in proc.stdout  # its own collate_fn, untouched
     train = report["loaders"][0]
-    assert train["multiprocessing_context"] == "spawn" and train["persistent_workers"]
+    assert train["multiprocessing_context"] == context and train["persistent_workers"]
     started = {int(p) for p in pids.read_text().split()}
     assert len(started) == 2  # persistent: the same two workers for both epochs
     worker_rows = [r for r in report["memory"] if r["pid"] in started]
@@ -111,6 +114,7 @@ def test_a_crash_keeps_the_tail_of_stderr(tmp_path):
     assert proc.returncode == 1
     assert "out of patience: epoch 7" in proc.stderr  # passed through
     assert report["summary"]["reason"].endswith("out of patience: epoch 7")
+    assert "out of patience: epoch 7" in report["summary"]["stderr_tail"]
     assert report["summary"]["loaders"] == 0
 
 
@@ -200,3 +204,31 @@ def test_a_job_traced_headless_replays_from_its_recording(tmp_path):
     assert again["batches"] == live["batches"]
     assert again["summary"]["exit_code"] == 0
     assert again["recording"]["thumbnails"] > 0
+
+
+def test_the_agent_drops_and_counts_rather_than_wait():
+    """A guest never blocks the job: with nobody listening, or a full queue, messages are
+    dropped and counted."""
+    import importlib.util
+    import time
+
+    spec = importlib.util.spec_from_file_location(
+        "_dle_agent_test", ROOT / "explorer" / "tracer" / "agent.py"
+    )
+    agent = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(agent)
+    nobody = agent._Channel("/nonexistent/dle.sock")
+    t0 = time.perf_counter()
+    for i in range(100):
+        nobody.send({"kind": "batch", "index": i})
+    assert time.perf_counter() - t0 < 1.0
+    deadline = time.monotonic() + 5
+    while not nobody.dead and time.monotonic() < deadline:
+        time.sleep(0.01)
+    nobody.send({"kind": "batch", "index": 100})
+    assert nobody.dead and nobody.dropped == 101
+    full = agent._Channel("/nonexistent/dle.sock")
+    full._thread = object()  # a sender that never drains (the explorer is stuck)
+    for i in range(agent.QUEUE_LIMIT + 25):
+        full.send({"kind": "batch", "index": i})
+    assert len(full.queue) == agent.QUEUE_LIMIT and full.dropped == 25

@@ -1,8 +1,8 @@
 """A small training script, as users write them: a dataset with a torchvision-style transform
 chain (one step deliberately slow), a train loader with 2 workers whose worker_init_fn writes
-its pid, a validation loader without workers, and a model step. Knobs through the
-environment: CONTEXT (fork/spawn/forkserver), PERSISTENT=1, EPOCHS, PIDS (a file for the
-workers' pids), EXIT (the exit status)."""
+its pid, a validation loader without workers and with a collate_fn of its own, and a model
+step. Knobs through the environment: CONTEXT (fork/spawn/forkserver), PERSISTENT=1, EPOCHS,
+PIDS (a file for the workers' pids), EXIT (the exit status)."""
 
 import os
 import sys
@@ -60,6 +60,12 @@ def record_pid(_worker_id):
             f.write(f"{os.getpid()}\n")
 
 
+def stack_pairs(samples):
+    """The job's own collate_fn: the traced job must get exactly what it returns."""
+    xs, ys = zip(*samples, strict=True)
+    return {"x": torch.stack(xs), "y": torch.tensor(ys)}
+
+
 def main():
     context = os.environ.get("CONTEXT") or None
     persistent = os.environ.get("PERSISTENT") == "1"
@@ -74,13 +80,13 @@ def main():
         multiprocessing_context=context,
         persistent_workers=persistent,
     )
-    val = DataLoader(Squares(n=32), batch_size=16, num_workers=0)
+    val = DataLoader(Squares(n=32), batch_size=16, num_workers=0, collate_fn=stack_pairs)
     weight = torch.zeros(3 * 32 * 32)
     for epoch in range(epochs):
         for x, _y in train:
             weight += x.flatten(1).mean(0) * 0.01  # the model's step
             time.sleep(0.01)
-        seen = sum(len(y) for _x, y in val)
+        seen = sum(len(batch["y"]) for batch in val)
         print(f"epoch {epoch}: validated {seen} samples", flush=True)
     print("training done", flush=True)
     sys.exit(int(os.environ.get("EXIT", "0")))

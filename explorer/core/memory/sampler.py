@@ -260,7 +260,12 @@ class MemorySampler:
                         parent = proc.ppid()
                     except psutil.Error:
                         continue
-                    role = helper_role(proc, parent) or self._unnamed_role(proc)
+                    # multiprocessing's helpers of a job's process; a forkserver's children
+                    # inherit its command line but are workers-to-be, not helpers
+                    owner = self._tracked.get(parent)
+                    is_helper_child = owner is not None and owner[2] is None
+                    role = None if is_helper_child else helper_role(proc, parent)
+                    role = role or self._unnamed_role(proc)
             elif pid in workers:
                 role = f"worker-{workers[pid]}"
             elif pid in self._tracked:

@@ -210,6 +210,7 @@ class RunRecorder:
                 "exit_code": fin.exit_code if fin else None,
                 "events_dropped": fin.events_dropped if fin else 0,
                 "loaders": len(self.loaders.rows()),
+                "stderr_tail": fin.details if fin else "",  # the job's last lines of stderr
             }
         return {
             **traced,
@@ -332,6 +333,14 @@ def write_memory_csv(path: str | Path, runs: list[list[dict[str, Any]]]) -> None
             writer.writerows([{**row, "run": n} for row in rows] if several else rows)
 
 
+def _loader_verdict(fraction: float | None) -> str:
+    if fraction is None:
+        return ""
+    if fraction > 0.5:
+        return f"data-bound: the job waited for this loader {fraction:.0%} of its loop"
+    return f"compute-bound: the job waited for this loader only {fraction:.0%} of its loop"
+
+
 class LoaderTable:
     """A traced job's DataLoaders, keyed by (rank, id): what the job created, and what its
     batches and transform steps measured."""
@@ -385,7 +394,9 @@ class LoaderTable:
             wait, step = self._time[key]
             row = dict(self._rows[key])
             row.setdefault("transforms", [])
-            row["data_wait_fraction"] = wait / (wait + step) if wait + step > 0 else None
+            fraction = wait / (wait + step) if wait + step > 0 else None
+            row["data_wait_fraction"] = fraction
+            row["verdict"] = _loader_verdict(fraction)
             out.append(row)
         return out
 

@@ -260,6 +260,7 @@ class JobModel:
                 which = f"L{loader} " if loader != 1 else ""
                 return ProcessName(f"{prefix}{which}worker-{w}", rank, loader, w)
             hello = self.hellos.get(pid)
+            parent_traced = hello is not None and int(hello.get("ppid", 0)) in self.hellos
         if hello is None or hello.get("role") == "worker":
             return None
         rank = hello.get("rank")
@@ -268,4 +269,6 @@ class JobModel:
         argv = " ".join(hello.get("argv") or ())
         if "torchrun" in argv or "torch.distributed.run" in argv:
             return ProcessName("torchrun agent")
+        if parent_traced:  # a Python child of the job (a forkserver, a helper it started)
+            return None
         return ProcessName("main")
