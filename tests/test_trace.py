@@ -165,12 +165,13 @@ def test_torchrun_two_ranks_each_with_its_loader(tmp_path):
 
 
 def test_the_agent_imports_only_the_standard_library_and_torch():
-    """It runs in the user's interpreter, maybe another virtual environment."""
+    """It runs in the user's interpreter, maybe another virtual environment, maybe an older
+    Python (its syntax is 3.8's)."""
     import ast
 
     stdlib = set(sys.stdlib_module_names)
     for path in (ROOT / "explorer" / "tracer").rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text())):
+        for node in ast.walk(ast.parse(path.read_text(), feature_version=(3, 8))):
             names = []
             if isinstance(node, ast.Import):
                 names = [a.name for a in node.names]

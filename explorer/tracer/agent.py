@@ -16,6 +16,9 @@ nothing else. It never blocks the job and never changes what the job computes:
 Messages (plain dicts) go to the explorer over a Unix socket named in ``DLE_TRACE_SOCKET``,
 written by a sender thread; the job only appends to a bounded queue. When the queue is full
 (the explorer is slow or gone) messages are dropped and counted, never waited for.
+
+The job's interpreter may be older than the explorer's: this file keeps to Python 3.8's syntax
+and evaluates no ``X | Y`` types at run time (a test parses it as 3.8).
 """
 
 from __future__ import annotations
@@ -169,7 +172,7 @@ def _describe_dataset(dataset: object, depth: int = 0) -> str:
     if inner is not None and inner is not dataset:
         return f"{name}({_describe_dataset(inner, depth + 1)})"
     many = getattr(dataset, "datasets", None)
-    if isinstance(many, list | tuple) and many:
+    if isinstance(many, (list, tuple)) and many:
         parts = [_describe_dataset(d, depth + 1) for d in many[:4]]
         return f"{name}({', '.join(parts)}{', ...' if len(many) > 4 else ''})"
     return name
@@ -288,7 +291,7 @@ def _chains(dataset: object, depth: int = 0) -> list[object]:
     if inner is not None and inner is not dataset:
         found += _chains(inner, depth + 1)
     many = getattr(dataset, "datasets", None)
-    if isinstance(many, list | tuple):
+    if isinstance(many, (list, tuple)):
         for d in many:
             found += _chains(d, depth + 1)
     return found
@@ -537,7 +540,7 @@ def _find_images(batch: object, depth: int = 0):  # type: ignore[no-untyped-def]
     if isinstance(batch, dict):
         keys = ("image", "img", "images", "pixel_values", "input", "inputs", "x")
         values = [batch[k] for k in keys if k in batch] + list(batch.values())
-    elif isinstance(batch, list | tuple):
+    elif isinstance(batch, (list, tuple)):
         values = list(batch)
     else:
         return None
