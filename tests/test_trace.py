@@ -233,3 +233,34 @@ def test_the_agent_drops_and_counts_rather_than_wait():
     for i in range(agent.QUEUE_LIMIT + 25):
         full.send({"kind": "batch", "index": i})
     assert len(full.queue) == agent.QUEUE_LIMIT and full.dropped == 25
+
+
+def test_a_progress_bar_on_stderr_passes_through_live(tmp_path):
+    """Output is passed on as it comes, not held until a newline: a bar redrawn with \\r
+    shows while the job runs."""
+    import select
+    import time
+
+    job = tmp_path / "bar.py"
+    job.write_text(
+        "import sys, time\n"
+        "sys.stderr.write('progress 50%\\r'); sys.stderr.flush()\n"
+        "time.sleep(3)\n"
+        "sys.stderr.write('progress 100%\\n')\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "main.py"), "--headless", "--trace", "--", sys.executable,
+         str(job)],
+        stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, cwd=tmp_path,
+    )  # fmt: skip
+    try:
+        seen = b""
+        deadline = time.monotonic() + 2.5  # before the job's sleep is over
+        while b"progress 50%" not in seen and time.monotonic() < deadline:
+            ready, _, _ = select.select([proc.stderr], [], [], 0.1)
+            if ready:
+                seen += os.read(proc.stderr.fileno(), 4096)
+        assert b"progress 50%\r" in seen
+    finally:
+        assert proc.wait(30) == 0
+        proc.stderr.close()

@@ -13,6 +13,7 @@ after a grace period each; no process of the job is left behind.
 
 from __future__ import annotations
 
+import codecs
 import collections
 import contextlib
 import os
@@ -151,14 +152,21 @@ def _read_output(
     JobOutput events (the window's console pane), keeping stderr's last lines."""
 
     def pump(stream: IO[bytes], name: str, out: IO[bytes] | None) -> None:
-        for raw in iter(stream.readline, b""):
+        # Chunks as they come, not lines: a progress bar that redraws with \r shows live.
+        decode = codecs.getincrementaldecoder("utf-8")("replace").decode
+        partial = ""
+        while chunk := os.read(stream.fileno(), 65536):
             if out is not None:
-                out.write(raw)
+                out.write(chunk)
                 out.flush()
-            else:
-                emit(JobOutput(time.monotonic() - t0, name, raw.decode("utf-8", "replace")))
+            text = decode(chunk)
+            if out is None:
+                emit(JobOutput(time.monotonic() - t0, name, text))
             if name == "stderr":
-                tail.append(raw.decode("utf-8", "replace"))
+                *lines, partial = (partial + text).split("\n")
+                tail.extend(line + "\n" for line in lines)
+        if name == "stderr" and partial:
+            tail.append(partial)
         stream.close()
 
     threads = []

@@ -32,10 +32,13 @@ class JobConsole(QPlainTextEdit):
         self._timer.start()
 
     def add_output(self, event: JobOutput) -> None:
-        text = html.escape(event.text.rstrip("\n"))
-        if event.stream == "stderr":
-            text = f"<span style='color:{self.theme.error}'>{text}</span>"
-        self._pending.append(text)
+        """A chunk of output: each line as the terminal would leave it (what follows its last
+        carriage return: a progress bar's latest state)."""
+        for line in event.text.rstrip("\n").split("\n"):
+            text = html.escape(line.rsplit("\r", 1)[-1])
+            if event.stream == "stderr":
+                text = f"<span style='color:{self.theme.error}'>{text}</span>"
+            self._pending.append(text)
 
     def add_loader(self, e: LoaderCreated) -> None:
         rank = f"rank {e.rank} " if e.rank is not None else ""
