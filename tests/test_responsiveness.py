@@ -52,6 +52,7 @@ def test_warm_up_runs_then_even_when_loading_fails(monkeypatch):
 def test_the_gui_collector_rests_while_paused(qtbot):
     from PySide6.QtCore import QObject
 
+    was_enabled = gc.isenabled()  # the windows of other tests rely on the collector's state
     collector = gc_on_gui_thread.GuiThreadGarbageCollector(QObject())
     try:
         junk = [[] for _ in range(gc.get_threshold()[0] * 3)]
@@ -65,4 +66,5 @@ def test_the_gui_collector_rests_while_paused(qtbot):
         del junk
     finally:
         gc_on_gui_thread.resume_collections()
-        gc.enable()
+        if was_enabled:
+            gc.enable()
