@@ -90,6 +90,17 @@ def run_headless(args: argparse.Namespace, parser: argparse.ArgumentParser) -> i
     return EXIT_INTERRUPTED if interrupted else EXIT_OK
 
 
+def write_report(path: str | None, report: dict[str, Any]) -> int:
+    """Write ``report`` as JSON to ``path`` (if given): EXIT_OK, or EXIT_FAILED and one line."""
+    try:
+        if path:
+            Path(path).write_text(json.dumps(report, indent=1))
+    except OSError as exc:
+        print(f"dataloader-explorer: error: cannot write the report: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
 def _run_sweep(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from .sweep import format_sweep, run_sweep
 
@@ -99,13 +110,7 @@ def _run_sweep(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
         parser.error("--sweep-seconds: must be more than 0 and at most 3600")
     report = run_sweep(args, parser)
     print(format_sweep(report), file=sys.stderr)
-    try:
-        if args.report:
-            Path(args.report).write_text(json.dumps(report, indent=1))
-    except OSError as exc:
-        print(f"dataloader-explorer: error: cannot write the report: {exc}", file=sys.stderr)
-        return EXIT_FAILED
-    return EXIT_OK
+    return write_report(args.report, report)
 
 
 def run_scan(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
@@ -148,13 +153,7 @@ def run_scan(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         print(f"  skipped {s['path']}: {s['reason']}", file=sys.stderr)
     if len(dataset["skipped"]) > 20:
         print(f"  ... and {len(dataset['skipped']) - 20} more (all in the report)", file=sys.stderr)
-    try:
-        if args.report:
-            Path(args.report).write_text(json.dumps(report, indent=1))
-    except OSError as exc:
-        print(f"dataloader-explorer: error: cannot write the report: {exc}", file=sys.stderr)
-        return EXIT_FAILED
-    return EXIT_OK
+    return write_report(args.report, report)
 
 
 def _run_one(config: Any, args: argparse.Namespace, stop: threading.Event) -> dict[str, Any]:
@@ -230,13 +229,7 @@ def _report_recording(args: argparse.Namespace, parser: argparse.ArgumentParser)
         f"{report['summary'].get('status')}",
         file=sys.stderr,
     )
-    if args.report:
-        try:
-            Path(args.report).write_text(json.dumps(report, indent=1))
-        except OSError as exc:
-            print(f"dataloader-explorer: error: cannot write the report: {exc}", file=sys.stderr)
-            return EXIT_FAILED
-    return EXIT_OK
+    return write_report(args.report, report)
 
 
 def _run_in_subprocess(config: Any, args: argparse.Namespace) -> dict[str, Any]:
