@@ -3,7 +3,6 @@ other, and controls that mean nothing for the chosen source."""
 
 from __future__ import annotations
 
-import pyqtgraph as pg
 from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QComboBox, QSpinBox
 
@@ -86,4 +85,3 @@ def test_controls_that_mean_nothing_for_random_tensors_are_off_and_say_so(window
     assert resize.isEnabled()
     assert mode.itemText(mode.findData("lazy")) == "lazy: decode in __getitem__"
     assert storage.currentData() == "pil-list"  # the folder's choice, kept
-    assert isinstance(window.chart.plot, pg.PlotWidget)

@@ -158,7 +158,7 @@ def _trace_cost(b: _Bench) -> None:
         return float(json.loads(lines[-1])["wall_s"])
 
     wall(job)  # warm: page cache, imports
-    ratio, on, off = loading._pairs(lambda: wall(traced), lambda: wall(job), b.repeats)
+    ratio, on, off = loading.pairs(lambda: wall(traced), lambda: wall(job), b.repeats)
     r = {"traced_s": statistics.median(on), "plain_s": statistics.median(off), "ratio": ratio}
     b.add(
         "tracing cost: a small training job, traced / plain", ratio, "≤ 1.03", ratio <= 1.03, "×", r

@@ -63,7 +63,7 @@ def engine_run(config: RunConfig) -> tuple[float, Any]:
     return wall, finished
 
 
-def _pairs(a: Any, b: Any, repeats: int) -> tuple[float, list[float], list[float]]:
+def pairs(a: Any, b: Any, repeats: int) -> tuple[float, list[float], list[float]]:
     """``a()`` and ``b()`` in alternation, ``repeats`` pairs: the median of the pairs' ratios
     a/b (robust to a machine whose speed drifts), and each side's figures."""
     xs, ys = [], []
@@ -75,7 +75,7 @@ def _pairs(a: Any, b: Any, repeats: int) -> tuple[float, list[float], list[float
 
 def engine_overhead(config: RunConfig, repeats: int) -> dict[str, float]:
     bare_run(config)  # warm: page cache, imports, the memmap of nothing
-    ratio, eng, bare = _pairs(lambda: engine_run(config)[0], lambda: bare_run(config), repeats)
+    ratio, eng, bare = pairs(lambda: engine_run(config)[0], lambda: bare_run(config), repeats)
     return {
         "bare_s": statistics.median(bare),
         "engine_s": statistics.median(eng),
@@ -91,7 +91,7 @@ def preview_cost(config: RunConfig, repeats: int) -> dict[str, float]:
         wall, finished = engine_run(c)
         return finished.samples / wall
 
-    ratio, on, off = _pairs(lambda: sps(config), lambda: sps(no_preview), repeats)
+    ratio, on, off = pairs(lambda: sps(config), lambda: sps(no_preview), repeats)
     return {
         "with_preview_sps": statistics.median(on),
         "without_sps": statistics.median(off),
@@ -142,7 +142,7 @@ def scaling(config: RunConfig, repeats: int) -> dict[str, float]:
         return finished.samples / finished.loop_s
 
     persistent = RunConfig(**{**config.__dict__, "persistent_workers": True}).validate()
-    ratio, eng, bare = _pairs(lambda: engine_sps(config), lambda: bare_loop(config)[1], repeats)
+    ratio, eng, bare = pairs(lambda: engine_sps(config), lambda: bare_loop(config)[1], repeats)
     singles = [single() for _ in range(repeats)]
     kept = [engine_sps(persistent) for _ in range(repeats)]
     one_core = statistics.median(singles)

@@ -222,7 +222,7 @@ def extrapolate(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
             1, b["workers"] - a["workers"]
         )
         per_worker = max(0.0, per_worker)
-        top = max(cores, 2 * b["workers"]) if b["workers"] < cores else 2 * b["workers"]
+        top = max(cores, 2 * b["workers"])
         for w in range(b["workers"] + 1, top + 1):
             busy = min(w, cores) / max(1, min(b["workers"], cores))
             out.append(

@@ -193,15 +193,10 @@ class JobModel:
     def _on_transforms(self, m: dict[str, Any]) -> None:
         pid = int(m["pid"])
         self._transforms[pid] = [list(s) for s in m.get("steps") or ()]
-        owner = self.workers.get(pid)
-        rank = owner[0] if owner else (self.hellos.get(pid) or {}).get("rank")
+        rank = self._rank_of(pid)
         totals: dict[int, dict[str, list[float]]] = {}
         for other, steps in self._transforms.items():
-            other_owner = self.workers.get(other)
-            other_rank = (
-                other_owner[0] if other_owner else (self.hellos.get(other) or {}).get("rank")
-            )
-            if other_rank != rank:
+            if self._rank_of(other) != rank:
                 continue
             for loader, name, calls, seconds in steps:
                 entry = totals.setdefault(int(loader), {}).setdefault(str(name), [0, 0.0])
@@ -216,6 +211,11 @@ class JobModel:
                     tuple((name, int(v[0]), float(v[1])) for name, v in steps.items()),
                 )
             )
+
+    def _rank_of(self, pid: int) -> int | None:
+        """The rank a process of the job serves: its loader's, for a worker."""
+        owner = self.workers.get(pid)
+        return owner[0] if owner else (self.hellos.get(pid) or {}).get("rank")
 
     def _on_preview(self, m: dict[str, Any]) -> None:
         samples = []

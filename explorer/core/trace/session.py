@@ -24,7 +24,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
@@ -54,7 +54,6 @@ class TraceConfig:
     #: the job in a process group of its own (the window: Stop signals the whole group);
     #: headless keeps it in the terminal's group, so Ctrl+C reaches it as usual
     own_group: bool = True
-    env: dict[str, str] = field(default_factory=dict)
 
     def argv(self) -> list[str]:
         argv = list(self.command)
@@ -81,7 +80,7 @@ def trace(config: TraceConfig, emit: Emit, stop: threading.Event | None = None) 
     sampler: MemorySampler | None = None
     model = JobModel(emit, t0, lambda: sampler.rediscover() if sampler else None)
     listener = Listener(model.take)
-    env = {**os.environ, **config.env, "DLE_TRACE_SOCKET": listener.path}
+    env = {**os.environ, "DLE_TRACE_SOCKET": listener.path}
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(SITE), env.get("PYTHONPATH")) if p)
     tail: collections.deque[str] = collections.deque(maxlen=STDERR_TAIL)
     try:
@@ -232,6 +231,9 @@ def _exit_reason(code: int | None, stopped: bool) -> str:
     if code is None:
         return "the job did not exit"
     if code < 0:
-        name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else -code
+        try:
+            name: object = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
         return f"the job was {'stopped' if stopped else 'killed'} by {name}"
     return f"the job exited with status {code}"
