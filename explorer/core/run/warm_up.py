@@ -12,7 +12,9 @@ with it.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
+import importlib
 import importlib.util
 import logging
 import os
@@ -58,6 +60,23 @@ def preload_torch_libraries() -> list[str]:
     return loaded
 
 
+#: What a run imports as it starts, found with an import hook in the window's session probe:
+#: loaded here too, so that the first Run does not import them while the window paints (an
+#: import holds the interpreter lock while it unmarshals a module's code).
+FIRST_RUN_MODULES = (
+    "numpy.random",
+    "multiprocessing.popen_fork",
+    "multiprocessing.synchronize",
+    "multiprocessing.sharedctypes",
+    "explorer.core.datasets.metadata",
+    "explorer.core.datasets.random_datasets",
+    "explorer.core.memory.budget",
+    "explorer.core.preview.maker",
+    "explorer.core.run.spawn_payload",
+    "explorer.core.run.worker_death",
+)
+
+
 def warm_up() -> float:
     """Load torch, its libraries first (see the module's docstring), and the engine; return
     the seconds it took."""
@@ -67,6 +86,9 @@ def warm_up() -> float:
 
     from . import engine  # noqa: F401  (DataLoader, psutil, the datasets)
 
+    for name in FIRST_RUN_MODULES:
+        with contextlib.suppress(ImportError):  # a newer numpy may have moved one
+            importlib.import_module(name)
     return time.perf_counter() - t0
 
 

@@ -104,7 +104,8 @@ class WorkerTimeline(QWidget):
         return ["main loop waits"] + [lane_name(lane) for lane in self._lanes_in_data()]
 
     def _lanes_in_data(self) -> list[int]:
-        return [int(v) for v in np.unique(self._data["lane"])]
+        # Not np.unique: its first call imports numpy.ma, 40 ms on the GUI thread at Run.
+        return sorted(set(self._data["lane"].tolist()))
 
     def bar_at(self, x: float, y: float) -> TimelineBar | None:
         """The batch drawn at (x seconds, y lane), if any."""

@@ -9,10 +9,17 @@ from collections.abc import Callable
 
 from PySide6.QtCore import Slot
 
+from ...core.memory.sampler import yield_cpu
 from ...core.run.config import RunConfig
 from ...core.trace.session import TraceConfig, trace
 from ..gc_on_gui_thread import freeze_long_lived_once
 from .event_relay import EventRelay
+
+#: The engine's thread, and the workers it starts (a forked or spawned process starts with its
+#: parent thread's nice value), run this much nicer than the window: when the loading keeps
+#: every core busy, the window still paints in time, and an idle core serves the loading as
+#: before. The tracer leaves the user's job at the priority it was given.
+ENGINE_NICENESS = 5
 
 
 class EngineWorker(EventRelay):
@@ -43,4 +50,5 @@ class EngineWorker(EventRelay):
         from ...core.run import engine
 
         freeze_long_lived_once()  # torch's objects: never garbage, never walked again
+        yield_cpu(ENGINE_NICENESS)
         engine.run(self.config, emit, self._stop)
