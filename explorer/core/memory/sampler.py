@@ -73,7 +73,9 @@ def yield_cpu(niceness: int = SAMPLER_NICENESS) -> None:
     from idle moments rather than from what it measures; on an idle core nothing changes."""
     # Not Linux, or not allowed: it runs at normal priority.
     with contextlib.suppress(AttributeError, OSError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
+        me = threading.get_native_id()
+        if os.getpriority(os.PRIO_PROCESS, me) < niceness:  # never raises a nicer one's
+            os.setpriority(os.PRIO_PROCESS, me, niceness)
 
 
 class MemorySampler:
