@@ -77,6 +77,7 @@ def test_presets_are_listed_with_captions(window):
         "Copy-on-read: list vs numpy",
         "Workers multiply memory?",
         "fork vs spawn",
+        "How many workers?",
     } == {p.name for p in PRESETS}
     combo.setCurrentIndex(1)
     assert "USS" in window.controls.presetCaption.text()

@@ -62,7 +62,7 @@ def test_resources_have_one_home():
 
 def test_the_wheel_carries_the_resources_and_the_window_finds_them(tmp_path):
     """Build the wheel from a copy of the checkout, install it into a fresh folder, and start
-    the window offscreen from elsewhere: its icon and the four lessons are there."""
+    the window offscreen from elsewhere: its icon and the five lessons are there."""
     source = tmp_path / "src"
     tracked = subprocess.run(
         ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True
@@ -127,4 +127,5 @@ def test_the_wheel_carries_the_resources_and_the_window_finds_them(tmp_path):
         "Copy-on-read: list vs numpy",
         "Workers multiply memory?",
         "fork vs spawn",
+        "How many workers?",
     ]

@@ -4,11 +4,12 @@ and shortcuts. It holds no run logic of its own (RunController does) and draws n
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import shlex
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -68,12 +69,16 @@ from .run.event_relay import EventRelay
 from .run.run_controller import RunController
 from .run.run_stats import RunStats
 from .settings import AppSettings
+from .sweep.find_settings import FindSettings
 from .theme import app_icon, apply_theme
 
 log = logging.getLogger(__name__)
 
 
 class MainWindow(QMainWindow):
+    #: A run ended: its ``config``, ``summary`` and ``budget`` (what Find settings measures).
+    runReported = Signal(dict)
+
     def __init__(self, settings: AppSettings | None = None, record_to: str | None = None) -> None:
         super().__init__()
         install_gui_thread_gc()  # Qt objects must never be freed on the engine's thread
@@ -123,6 +128,8 @@ class MainWindow(QMainWindow):
         self.rightTabs = QTabWidget(objectName="rightTabs")
         self.rightTabs.addTab(self.batchPreview, "Batch preview")
         self.rightTabs.addTab(self.datasetPanel, "Dataset")
+        self.findSettings = FindSettings(self)
+        self.rightTabs.addTab(self.findSettings.panel, "Find settings")
         center.addWidget(self.rightTabs)
         center.setStretchFactor(0, 0)
         center.setStretchFactor(1, 3)
@@ -154,11 +161,14 @@ class MainWindow(QMainWindow):
         self._restore()
 
     # ----------------------------------------------------------------- actions
-    def start_run(self) -> bool:
+    def start_run(self, *_: object, overrides: dict | None = None) -> bool:
+        """Run what the controls say (``overrides`` replaces some of it: Find settings)."""
         if self.runs.is_running():
             return False
         try:
             config = self.controls.build_config()
+            if overrides and not isinstance(config, TraceConfig):
+                config = dataclasses.replace(config, **overrides).validate()
         except ConfigError as exc:
             self.status.show_message(f"Cannot run: {exc.message}", error=True)
             return False
@@ -242,6 +252,7 @@ class MainWindow(QMainWindow):
             panel.theme = theme
         self.chart.set_theme(theme)
         self.throughput.set_theme(theme)
+        self.findSettings.panel.plot.set_theme(theme)
         self.timeline.set_theme(theme)
         self.settings.set("theme", theme.name)
         for action in self._theme_actions:
@@ -348,7 +359,11 @@ class MainWindow(QMainWindow):
         summary = None
         if self._worker is not None:
             summary = self._worker.summary
-            self.runsTable.add_run(self._worker.recorder.config, summary)
+            recorder = self._worker.recorder
+            self.runsTable.add_run(recorder.config, summary)
+            self.runReported.emit(
+                {"config": recorder.config, "summary": summary, "budget": recorder.budget}
+            )
         if self._worker is not None and self._worker.recorder.failed_samples:
             failed = self._worker.recorder.failed_samples
             self.datasetPanel.add_problems([{"path": p, "reason": r} for p, r in failed.items()])
@@ -410,7 +425,20 @@ class MainWindow(QMainWindow):
         if self.runs.is_running():
             return
         self.status.show_message(f"{preset.name}: {preset.caption}")
-        runs = [{**preset.base, **run} for run in preset.runs]
+        runs = [{**preset.base, **run} for run in preset.runs] or [dict(preset.base)]
+        if preset.sweep:  # one Find settings over the base's source
+            self._queue = []
+            plan = self.findSettings.plan_of(preset.sweep)
+            if runs[0].get("folder") == SAMPLE:
+                run_in_background(
+                    ensure_sample_folder,
+                    lambda folder: self._sweep_preset({**runs[0], "folder": str(folder)}, plan),
+                    self._sample_folder_failed,
+                    self,
+                )
+            else:
+                self._sweep_preset(runs[0], plan)
+            return
         if any(r.get("folder") == SAMPLE for r in runs):
 
             def with_folder(folder: Path) -> None:
@@ -421,6 +449,10 @@ class MainWindow(QMainWindow):
         else:
             self._queue = runs
             self._next_queued()
+
+    def _sweep_preset(self, options: dict, plan: object) -> None:
+        self.controls.apply_options(options)
+        self.findSettings.start(plan)  # type: ignore[arg-type]
 
     def _next_queued(self) -> None:
         if not self._queue or self.runs.is_running():
@@ -457,6 +489,8 @@ class MainWindow(QMainWindow):
         stop_action = QAction("&Stop", self, shortcut=QKeySequence(Qt.Key.Key_Escape))
         stop_action.triggered.connect(self.stop_run)
         run_menu.addActions([run_action, stop_action])
+        run_menu.addSeparator()
+        run_menu.addAction(self.findSettings.action)
         # On the window too, so the shortcuts work wherever focus is, menu bar or not.
         self.addActions([open_action, run_action, stop_action])
 

@@ -15,6 +15,8 @@ class Preset:
     caption: str
     base: dict[str, Any]
     runs: tuple[dict[str, Any], ...] = field(default_factory=tuple)
+    #: Find settings instead of runs: ``{"points": {field: [values]}, "seconds": S}``
+    sweep: dict[str, Any] | None = None
 
 
 SAMPLE = "sample"  # the generated sample image folder
@@ -22,7 +24,13 @@ SAMPLE = "sample"  # the generated sample image folder
 
 def load_presets() -> tuple[Preset, ...]:
     return tuple(
-        Preset(str(d["name"]), str(d["caption"]), dict(d["base"]), tuple(d.get("runs", ())))
+        Preset(
+            str(d["name"]),
+            str(d["caption"]),
+            dict(d["base"]),
+            tuple(d.get("runs", ())),
+            d.get("sweep"),
+        )
         for d in read_json("lessons.json")["lessons"]
     )
 

@@ -42,6 +42,8 @@ class RunRecorder:
         self.baselines: dict[int, tuple[float, str, int]] = {}  # pid -> (t, role, uss)
         self.budget: dict[str, Any] | None = None
         self.first_batch_t: float | None = None
+        self.last_batch_t: float | None = None
+        self.first_batch_samples = 0
         self.fetch_s_total = 0.0  # sum over batches of their fetch spans (a worker's time)
         self.system: list[dict[str, Any]] = []
         self._lock = threading.Lock()
@@ -63,6 +65,8 @@ class RunRecorder:
         if isinstance(event, BatchDone):
             if self.first_batch_t is None:
                 self.first_batch_t = event.t
+                self.first_batch_samples = event.samples
+            self.last_batch_t = event.t
             if event.fetch_start is not None and event.fetch_end is not None:
                 self.fetch_s_total += event.fetch_end - event.fetch_start
             self.n_batches += 1
@@ -227,6 +231,8 @@ class RunRecorder:
                 if self.first_batch_t is not None and started is not None
                 else None
             ),
+            # after the first batch: the pace of steady state, start-up measured apart
+            "steady_samples_per_s": self._steady_rate(),
             **peaks,
             "peak_worker_uss_growth": max(worker_growth) if worker_growth else None,
             **self._timing(fin),
@@ -238,6 +244,12 @@ class RunRecorder:
                 "cgroup_limit": system[-1]["cgroup_limit"] if system else None,
             },
         }
+
+    def _steady_rate(self) -> float:
+        first, last = self.first_batch_t, self.last_batch_t
+        if first is None or last is None or last <= first:
+            return 0.0
+        return (self.n_samples - self.first_batch_samples) / (last - first)
 
     def _timing(self, fin: RunFinished | None) -> dict[str, Any]:
         """Where the loop's time went: waiting for data or stepping the model."""
