@@ -81,7 +81,7 @@ def test_the_sweep_saves_as_json_and_csv(qtbot, window, tmp_path):
     saved = json.loads((tmp_path / "sweep.json").read_text())
     assert [e["workers"] for e in saved["sweep"]] == [0, 1]
     assert saved["summary"]["recommendation"]["reason"]
-    rows = list(csv.DictReader(open(tmp_path / "sweep.csv")))
+    rows = list(csv.DictReader((tmp_path / "sweep.csv").read_text().splitlines()))
     assert [r["workers"] for r in rows if r["predicted"] == "False"] == ["0", "1"]
     assert any(r["predicted"] == "True" for r in rows)
 

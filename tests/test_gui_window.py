@@ -80,7 +80,7 @@ def test_a_run_fills_every_panel_and_stop_leaves_no_child(qtbot, window):
     label = widget(window, QLabel, "statusThroughput")
     qtbot.waitUntil(lambda: float(label.text().split()[0].replace(",", "")) > 0, timeout=10000)
     assert len(children_alive()) >= 2
-    # the loading yields the CPU to the window when both want it (nice 5, or the window's own if nicer)
+    # the loading yields the CPU to the window when both want it (nice 5, or more)
     from explorer.gui.run.engine_worker import ENGINE_NICENESS
 
     assert {p.nice() for p in children_alive()} == {max(os.nice(0), ENGINE_NICENESS)}
