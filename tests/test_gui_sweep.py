@@ -84,6 +84,8 @@ def test_the_sweep_saves_as_json_and_csv(qtbot, window, tmp_path):
     rows = list(csv.DictReader((tmp_path / "sweep.csv").read_text().splitlines()))
     assert [r["workers"] for r in rows if r["predicted"] == "False"] == ["0", "1"]
     assert any(r["predicted"] == "True" for r in rows)
+    recordings = sorted(p.name for p in (tmp_path / "sweep-points").iterdir())
+    assert recordings == ["01-workers=0.dlxrec", "02-workers=1.dlxrec"]  # each point replays
 
 
 def test_the_dialog_says_what_is_wrong_and_how_many_points(qtbot):

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +17,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog
 
 from ...core.errors import ConfigError
-from ...core.run.sweep import SWEEPABLE, points
+from ...core.run.sweep import SWEEPABLE, points, settings_of
 from .sweep_controller import SweepController, SweepPlan, recommended_options
 from .sweep_dialog import SweepDialog
 from .sweep_panel import SweepPanel
@@ -69,6 +71,10 @@ class FindSettings(QObject):
         self.panel = SweepPanel()
         self.controller: SweepController | None = None
         self.result: dict[str, Any] | None = None
+        #: each measured point's recording, kept as its run ends (the next run replaces the
+        #: window's scratch recording): Save writes them beside the sweep
+        self._recordings: list[tuple[dict[str, Any], Path]] = []
+        self._scratch: Path | None = None
         self.action = QAction("&Find settings…", window, shortcut=QKeySequence("Ctrl+Shift+F"))
         self.action.setObjectName("findSettingsAction")
         self.action.triggered.connect(self.open_dialog)
@@ -111,6 +117,7 @@ class FindSettings(QObject):
         controller.pointMeasured.connect(lambda _: self._show_partial())
         controller.finished.connect(self._on_finished)
         self.controller, self.result = controller, None
+        self._recordings = []
         self.panel.set_running(True, has_result=False)
         self.window.rightTabs.setCurrentWidget(self.panel)
         controller.start()
@@ -130,10 +137,17 @@ class FindSettings(QObject):
             )
 
     def save(self, path: str) -> None:
-        """The sweep as JSON (``sweep``, ``sweep_predicted``, ``summary``) at ``path``, and its
-        points as CSV beside it (same name, ``.csv``)."""
+        """The sweep as JSON (``sweep``, ``sweep_predicted``, ``summary``) at ``path``, its
+        points as CSV beside it (same name, ``.csv``), and each point's recording in a folder
+        beside it (same name, ``-points/``), to open and replay like any run's."""
         result = self.result or {}
         Path(path).write_text(json.dumps(result, indent=1))
+        if self._recordings:
+            folder = Path(path).with_name(Path(path).stem + "-points")
+            folder.mkdir(exist_ok=True)
+            for n, (options, recording) in enumerate(self._recordings, 1):
+                name = "-".join(f"{k}={v}" for k, v in options.items())
+                shutil.copyfile(recording, folder / f"{n:02d}-{name}{recording.suffix}")
         rows = [dict(e, predicted=False) for e in result.get("sweep", [])]
         rows += [dict(e, predicted=True) for e in result.get("sweep_predicted", [])]
         with open(Path(path).with_suffix(".csv"), "w", newline="") as f:
@@ -158,8 +172,21 @@ class FindSettings(QObject):
             self.controller.run_finished(report)
 
     def _on_run_ended(self) -> None:
-        if self.controller is not None:
-            self.controller.run_ended()
+        if self.controller is None or not self.controller.is_active():
+            return
+        last = self.window.recordings.last_run
+        measured = len(self.controller.entries)
+        if last is not None and last.exists() and measured > len(self._recordings):
+            if self._scratch is None:
+                self._scratch = scratch = Path(tempfile.mkdtemp(prefix="dle-sweep-"))
+                self.destroyed.connect(lambda: shutil.rmtree(scratch, ignore_errors=True))
+            kept = self._scratch / f"point-{measured}{last.suffix}"
+            try:
+                shutil.copyfile(last, kept)
+                self._recordings.append((settings_of(self.controller.entries[-1]), kept))
+            except OSError:  # the sweep goes on; that point is saved without its recording
+                pass
+        self.controller.run_ended()
 
     def _show_partial(self) -> None:
         from ...core.run.sweep import sweep_result

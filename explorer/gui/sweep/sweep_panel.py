@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...core.run.sweep import label
+from ...core.units import format_bytes
 from .sweep_plot import SweepPlot
 
 
@@ -91,7 +92,7 @@ class SweepPanel(QWidget):
             f"{head}{n} point{'s' if n != 1 else ''} measured, "
             f"{result['seconds']:g} s of steady state each. Σ PSS includes this window, "
             "which is the main process here; the headless --sweep runs each point in a fresh "
-            "process."
+            f"process. Memory budget: {_budget(result.get('budget'))}."
         )
         skipped = (result.get("summary") or {}).get("skipped") or []
         extra = "".join(f" Skipped {label(_settings(s))}: {s['reason']}." for s in skipped)
@@ -106,6 +107,12 @@ class SweepPanel(QWidget):
                     f"(median), {err['max']:.0%} at most."
                 )
             self.recommendation.setText(f"Recommended: {rec['reason']}.{model}{extra}")
+
+
+def _budget(budget: int | None) -> str:
+    if not budget:
+        return "what is available"
+    return f"{format_bytes(budget)} (the dashed line, when near the peaks)"
 
 
 def _settings(entry: dict[str, Any]) -> dict[str, Any]:
