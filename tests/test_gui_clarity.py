@@ -85,3 +85,16 @@ def test_controls_that_mean_nothing_for_random_tensors_are_off_and_say_so(window
     assert resize.isEnabled()
     assert mode.itemText(mode.findData("lazy")) == "lazy: decode in __getitem__"
     assert storage.currentData() == "pil-list"  # the folder's choice, kept
+
+
+def test_the_time_axis_rescales_in_few_steps_as_a_run_starts(window):
+    """Each change of the axis's range redraws its text on the GUI thread, and the first
+    seconds of a run are when the window is busiest: 4 s at 10 Hz rescale it twice."""
+    chart = window.chart
+    ends = []
+    for k in range(1, 41):
+        chart.add_sweep(sweep(k / 10, full=False))
+        chart.redraw()
+        ends.append(chart.plot.getPlotItem().getViewBox().viewRange()[0][1])
+    assert sorted(set(round(e, 6) for e in ends)) == [2.0, 5.0]
+    assert ends[-1] >= 4.0  # the whole run stays in view
