@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from ..memory.sampler import yield_cpu
 from ..run import events as _events
 
 FORMAT = "dataloader-explorer-recording"
@@ -124,7 +123,6 @@ class RecordingWriter:
         return not self._thread.is_alive()
 
     def _write(self) -> None:
-        yield_cpu()  # the run's own threads come first; the file can wait a moment
         done = False
         try:
             while not done:
