@@ -71,6 +71,7 @@ from .run.run_controller import RunController
 from .run.run_stats import RunStats
 from .settings import AppSettings
 from .sweep.find_settings import FindSettings
+from .sweep.sweep_controller import SweepPlan
 from .theme import app_icon, apply_theme
 
 log = logging.getLogger(__name__)
@@ -455,9 +456,9 @@ class MainWindow(QMainWindow):
             self._queue = runs
             self._next_queued()
 
-    def _sweep_preset(self, options: dict, plan: object) -> None:
+    def _sweep_preset(self, options: dict, plan: SweepPlan) -> None:
         self.controls.apply_options(options)
-        self.findSettings.start(plan)  # type: ignore[arg-type]
+        self.findSettings.start(plan)
 
     def _next_queued(self) -> None:
         if not self._queue or self.runs.is_running():

@@ -17,7 +17,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog
 
 from ...core.errors import ConfigError
-from ...core.run.sweep import SWEEPABLE, points, settings_of
+from ...core.run.sweep import SWEEPABLE, points, settings_of, sweep_result
 from .sweep_controller import SweepController, SweepPlan, recommended_options
 from .sweep_dialog import SweepDialog
 from .sweep_panel import SweepPanel
@@ -189,8 +189,6 @@ class FindSettings(QObject):
         self.controller.run_ended()
 
     def _show_partial(self) -> None:
-        from ...core.run.sweep import sweep_result
-
         if self.controller is not None:
             self.panel.show_partial(sweep_result(self.controller.entries, stepping=False))
 

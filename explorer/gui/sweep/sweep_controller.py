@@ -10,7 +10,7 @@ from typing import Any, Protocol
 from PySide6.QtCore import QObject, Signal
 
 from ...core.run.config import MAX_EPOCHS
-from ...core.run.sweep import label, point_entry, settings_of, sweep_result
+from ...core.run.sweep import point_entry, settings_of, sweep_result
 
 
 @dataclass(frozen=True)
@@ -131,6 +131,3 @@ def recommended_options(result: dict[str, Any]) -> dict[str, Any]:
     """The recommended point's settings (empty when nothing was recommended)."""
     rec = (result.get("summary") or {}).get("recommendation") or {}
     return settings_of(rec)
-
-
-__all__ = ["SweepController", "SweepPlan", "label", "recommended_options"]

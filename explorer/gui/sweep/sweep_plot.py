@@ -110,12 +110,12 @@ class SweepPlot(QWidget):
             (self.throughputPlot, lambda e: float(e["samples_per_s"])),
             (self.memoryPlot, lambda e: float(e.get("peak_pss_total") or 0) / MIB),
         ):
-            xs = [_x(x, e[x]) for e in measured]
+            xs = [_x(e[x]) for e in measured]
             ys = [value(e) for e in measured]
             plot.plot(xs, ys, pen=pen, symbol="o", symbolSize=9, symbolBrush=color, name=name)
             self.drawn[(plot.objectName(), name, True)] = (xs, ys)
             if predicted and measured:
-                pxs = [xs[-1]] + [_x(x, e[x]) for e in predicted]
+                pxs = [xs[-1]] + [_x(e[x]) for e in predicted]
                 pys = [ys[-1]] + [value(e) for e in predicted]
                 plot.plot(pxs, pys, pen=dashed)
                 plot.plot(  # hollow: predicted, not measured
@@ -150,7 +150,7 @@ class SweepPlot(QWidget):
         chosen = next((e for e in measured if settings_of(e) == settings_of(rec)), None)
         if chosen is None:
             return
-        cx = _x(x, chosen[x])
+        cx = _x(chosen[x])
         sps, mib = float(chosen["samples_per_s"]), float(chosen.get("peak_pss_total") or 0) / MIB
         ring = {"pen": None, "symbol": "o", "symbolSize": 22, "symbolBrush": None}
         ring["symbolPen"] = pg.mkPen(self.theme.accent, width=3)
@@ -163,16 +163,17 @@ class SweepPlot(QWidget):
         self.highlighted = (cx, sps, mib)
 
 
-def _x(field: str, value: Any) -> float:
-    if isinstance(value, bool):
+START_METHODS = ("fork", "forkserver", "spawn")
+
+
+def _x(value: Any) -> float:
+    """Where a setting's value sits on the x axis: numbers as they are, start methods in
+    order."""
+    if isinstance(value, bool | int | float):
         return float(value)
-    if isinstance(value, int | float):
-        return float(value)
-    return float(("fork", "forkserver", "spawn").index(value)) if value in (
-        "fork", "forkserver", "spawn"
-    ) else 0.0  # fmt: skip
+    return float(START_METHODS.index(value)) if value in START_METHODS else 0.0
 
 
 def _ticks(field: str, entries: list[dict[str, Any]]) -> list[tuple[float, str]]:
-    values = sorted({e[field] for e in entries if field in e}, key=lambda v: _x(field, v))
-    return [(_x(field, v), str(v)) for v in values]
+    values = sorted({e[field] for e in entries if field in e}, key=_x)
+    return [(_x(v), str(v)) for v in values]
