@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...core.run.sweep import label
+from ...core.run.sweep import label, settings_of
 from ...core.units import format_bytes
 from .sweep_plot import SweepPlot
 
@@ -95,7 +95,7 @@ class SweepPanel(QWidget):
             f"process. Memory budget: {_budget(result.get('budget'))}."
         )
         skipped = (result.get("summary") or {}).get("skipped") or []
-        extra = "".join(f" Skipped {label(_settings(s))}: {s['reason']}." for s in skipped)
+        extra = "".join(f" Skipped {label(settings_of(s))}: {s['reason']}." for s in skipped)
         if rec is None:
             self.recommendation.setText("No point could be measured." + extra)
         else:
@@ -113,7 +113,3 @@ def _budget(budget: int | None) -> str:
     if not budget:
         return "what is available"
     return f"{format_bytes(budget)} (the dashed line, when near the peaks)"
-
-
-def _settings(entry: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in entry.items() if k != "reason"}
