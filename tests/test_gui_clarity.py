@@ -98,3 +98,35 @@ def test_the_time_axis_rescales_in_few_steps_as_a_run_starts(window):
         ends.append(chart.plot.getPlotItem().getViewBox().viewRange()[0][1])
     assert sorted(set(round(e, 6) for e in ends)) == [2.0, 5.0]
     assert ends[-1] >= 4.0  # the whole run stays in view
+
+
+def test_a_second_run_starts_in_the_first_runs_frame_without_resizing_the_chart(
+    qapp, qtbot, window
+):
+    """A new run's start (workers forking, first batches) is the window's busiest moment:
+    the chart keeps the last run's axes and size through it, since each change re-renders
+    the axes' text, and fits the new run's own data once its first seconds are over."""
+    window.resize(1500, 860)
+    window.show()
+    qtbot.waitExposed(window)
+    chart = window.chart
+    for k in range(1, 41):
+        chart.add_sweep(sweep(k / 10, full=k % 5 == 0))
+        chart.redraw()
+        qapp.processEvents()
+    view = chart.plot.getPlotItem().getViewBox()
+    frame, height = view.viewRange(), chart.plot.height()
+    chart.clear()
+    qapp.processEvents()
+    assert chart.plot.height() == height  # an emptied legend keeps its room
+    small = MemorySweep(0.0, (ProcessMemory(100, "main", 100 * MiB, None, None),), False)
+    for k in range(1, 25):  # 2.4 s of a run that needs a quarter of the height
+        chart.add_sweep(MemorySweep(k / 10, small.rows, False))
+        chart.redraw()
+        qapp.processEvents()
+        assert view.viewRange() == frame
+        assert chart.plot.height() == height
+    for k in range(25, 41):
+        chart.add_sweep(MemorySweep(k / 10, small.rows, False))
+        chart.redraw()
+    assert view.viewRange()[1][1] < frame[1][1] / 2  # fitted to its own data after

@@ -29,12 +29,15 @@ from PySide6.QtWidgets import (
 from ...core.run.events import MemorySweep, ProcessesChanged
 from ...core.units import format_bytes
 from ..palette import DARK, Theme, role_color
-from .plot_style import scale_axis_fonts, style_plot
+from .plot_style import hold_axis_width, scale_axis_fonts, style_plot
 from .series_buffer import SeriesBuffer
+from .steady_label import SteadyLabel
 
 MiB = 1024.0 * 1024.0
 REDRAW_HZ = 15
 MAX_OVERLAYS = 5
+KEEP_FRAME_S = 3.0  # see MemoryChart._set_ranges
+AXIS_WIDEST = "88888"  # MiB: the memory axis has room for 5 digits, up to 97 GiB
 METRICS = (("RSS", "rss"), ("USS", "uss"), ("PSS", "pss"))
 COLUMN = {"rss": 1, "uss": 2, "pss": 3}  # buffer columns: t, rss, uss, pss, break
 FOLLOW = (("Whole run", 0.0), ("Last 30 s", 30.0), ("Last 60 s", 60.0), ("Last 5 min", 300.0))
@@ -94,6 +97,7 @@ class MemoryChart(QWidget):
         self._markers: list[pg.InfiniteLine] = []
         self._t_max = 0.0
         self._ranges: tuple = ()
+        self._floor: tuple = ()
         self._dirty = False
 
         bar = self._controls_bar()
@@ -116,6 +120,12 @@ class MemoryChart(QWidget):
         self._timer.timeout.connect(self.redraw)
         self._timer.start()
         self.set_theme(DARK)
+        # Room, from the start, for what a run with two workers shows: the first run's
+        # legend and totals then fit without resizing the chart (see SteadyLabel).
+        pid = 99999
+        roles = [("main", pid), ("worker-0", pid), ("worker-1", pid)]
+        self.legendLabel.reserve(self._legend_html(roles))
+        self.totalsLabel.reserve(self._totals_html("1023.9 MiB", "1023.9 MiB"))
 
     def _controls_bar(self) -> QHBoxLayout:
         """Metric, view span, earlier runs, and the totals in words."""
@@ -139,9 +149,8 @@ class MemoryChart(QWidget):
             "Overlay the Σ RSS and Σ PSS of this session's earlier runs, faintly, to compare."
         )
         self.overlayCheck.toggled.connect(self._draw_overlays)
-        self.totalsLabel = QLabel(objectName="memoryTotals")
-        self.totalsLabel.setTextFormat(Qt.TextFormat.RichText)
-        self.totalsLabel.setWordWrap(True)  # never force the chart wider than its splitter share
+        # word-wrapped: never force the chart wider than its splitter share
+        self.totalsLabel = SteadyLabel("memoryTotals")
         self.totalsLabel.setToolTip(
             "Σ PSS is what the processes really cost together; Σ RSS is what naive tools add "
             "up, counting every shared page once per process."
@@ -174,9 +183,7 @@ class MemoryChart(QWidget):
         item.setMouseEnabled(x=True, y=False)
         # The legend is a row under the plot, not inside it: inside, it hides curves and
         # marker captions; outside, it is readable from the back of a room.
-        self.legendLabel = QLabel(objectName="memoryLegend")
-        self.legendLabel.setTextFormat(Qt.TextFormat.RichText)
-        self.legendLabel.setWordWrap(True)
+        self.legendLabel = SteadyLabel("memoryLegend")
         self._total_curves = {
             "rss": self.plot.plot(
                 name="total RSS", pen=pg.mkPen(width=2, style=Qt.PenStyle.DotLine)
@@ -212,7 +219,7 @@ class MemoryChart(QWidget):
             self.plot.removeItem(line)
         self._markers.clear()
         self._t_max = 0.0
-        self._ranges: tuple = ()
+        self._floor = self._ranges  # the last run's frame, kept through this run's start
         self.totalsLabel.setText("")
         self.legendLabel.setText("")
         self._dirty = True
@@ -383,7 +390,9 @@ class MemoryChart(QWidget):
     def _set_ranges(self) -> None:
         """Axes that move in steps, not with every sweep: redrawing an axis's text costs the
         GUI thread milliseconds (pyqtgraph renders it anew whenever its range changes), and a
-        chart that rescales in calm steps is easier to read on a projector."""
+        chart that rescales in calm steps is easier to read on a projector. A new run keeps
+        the last run's frame for its first ``KEEP_FRAME_S`` seconds, the busiest of the run
+        (workers forking, first batches), and fits its own data after."""
         item = self.plot.getPlotItem()
         item.disableAutoRange()
         if self.follow_s > 0:  # the last N seconds, sliding on by a tenth of N at a time
@@ -403,6 +412,11 @@ class MemoryChart(QWidget):
             if len(shown):
                 top = max(top, float(shown.max()))
         y_range = (0.0, nice_ceiling(top * 1.04))
+        if self._floor and self._t_max < KEEP_FRAME_S:
+            (_, x_floor), (_, y_floor) = self._floor
+            if self.follow_s <= 0:
+                x_range = (0.0, max(x_range[1], x_floor))
+            y_range = (0.0, max(y_range[1], y_floor))
         if (x_range, y_range) != self._ranges:
             self._ranges = (x_range, y_range)
             item.setXRange(*x_range, padding=0)
@@ -412,6 +426,7 @@ class MemoryChart(QWidget):
         """Axis text and marker captions grow with the window's text (presentation mode)."""
         self.font_scale = scale
         scale_axis_fonts(self.plot, scale)
+        hold_axis_width(self.plot, AXIS_WIDEST)
         for line in self._markers:
             line.label.setFont(self._marker_font())
         self._dirty = True
@@ -448,6 +463,7 @@ class MemoryChart(QWidget):
     def set_theme(self, theme: Theme) -> None:
         self.theme = theme
         style_plot(self.plot, theme)
+        hold_axis_width(self.plot, AXIS_WIDEST)
         for series in self._series.values():
             series.curve.setPen(pg.mkPen(role_color(series.role, theme), width=2))
         self._total_curves["rss"].setPen(pg.mkPen(theme.muted, width=2, style=Qt.PenStyle.DotLine))
@@ -478,11 +494,15 @@ class MemoryChart(QWidget):
         return [f"{s.role} · pid {s.pid}" for s in self._series.values()]
 
     def _update_legend(self) -> None:
+        roles = [(s.role, s.pid) for s in self._series.values()]
+        self.legendLabel.setText(self._legend_html(roles) if roles else "")
+
+    def _legend_html(self, roles: list[tuple[str, int | None]]) -> str:
         t = self.theme
         entries = [
-            f"<span style='color:{role_color(s.role, t)}; font-size:14pt'>━</span> "
-            f"{s.role} <span style='color:{t.muted}'>pid {s.pid}</span>"
-            for s in self._series.values()
+            f"<span style='color:{role_color(role, t)}; font-size:14pt'>━</span> "
+            f"{role} <span style='color:{t.muted}'>pid {pid}</span>"
+            for role, pid in roles
         ]
         entries += [
             f"<span style='color:{t.muted}; font-size:14pt'>┈</span> total RSS",
@@ -490,7 +510,7 @@ class MemoryChart(QWidget):
             f"<span style='color:{t.total_pss}; font-size:14pt'>╌●</span> total PSS "
             f"<span style='color:{t.muted}'>(● where measured, ┈ since)</span>",
         ]
-        self.legendLabel.setText(" &nbsp;&nbsp; ".join(entries) if self._series else "")
+        return " &nbsp;&nbsp; ".join(entries)
 
     def _update_totals_label(self) -> None:
         rss, pss = self._totals["rss"].last(), self._totals["pss"].last()
@@ -500,10 +520,13 @@ class MemoryChart(QWidget):
         # PSS is read less often than RSS: show its total only while it covers the same processes
         current = pss is not None and self._pids_at_pss == self._pids_now
         pss_text = format_bytes(pss[1] * MiB) if current else "…"
-        self.totalsLabel.setText(
-            f"<span style='color:{self.theme.total_pss}'><b>Σ PSS {pss_text}</b></span> "
+        self.totalsLabel.setText(self._totals_html(pss_text, format_bytes(rss[1] * MiB)))
+
+    def _totals_html(self, pss: str, rss: str) -> str:
+        return (
+            f"<span style='color:{self.theme.total_pss}'><b>Σ PSS {pss}</b></span> "
             f"<span style='color:{self.theme.muted}'>real cost</span> &nbsp; "
-            f"<b>Σ RSS {format_bytes(rss[1] * MiB)}</b> "
+            f"<b>Σ RSS {rss}</b> "
             f"<span style='color:{self.theme.muted}'>naive sum, shared pages counted twice</span>"
         )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pyqtgraph as pg
+from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import QGraphicsItem
 
 from ..palette import Theme
@@ -29,3 +30,16 @@ def scale_axis_fonts(plot: pg.PlotWidget, scale: float) -> None:
     for axis in ("left", "bottom"):
         item.getAxis(axis).setStyle(tickFont=font)
         item.getAxis(axis).label.setFont(font)
+
+
+def hold_axis_width(plot: pg.PlotWidget, widest: str) -> None:
+    """Fix the left axis's width to what ``widest`` tick text needs, as pyqtgraph would work
+    it out, so that a range whose labels have another number of digits does not resize the
+    plot (a resize re-renders every axis; a run's start changes the range most)."""
+    axis = plot.getPlotItem().getAxis("left")
+    font = axis.style["tickFont"] or axis.font()
+    width = QFontMetricsF(font).horizontalAdvance(widest) + axis.style["tickTextOffset"][0]
+    width += max(0, axis.style["tickLength"])
+    if axis.label.isVisible():
+        width += axis.label.boundingRect().height() * 0.8
+    axis.setWidth(int(width + 0.999))
