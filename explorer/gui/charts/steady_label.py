@@ -19,6 +19,7 @@ class SteadyLabel(QLabel):
         self.setTextFormat(Qt.TextFormat.RichText)
         self.setWordWrap(True)
         self._sample = ""
+        self._measured = 0  # the longest text measured at this width: shorter text fits
 
     def reserve(self, sample: str) -> None:
         """Keep room for ``sample``, typical text, before any is shown."""
@@ -27,7 +28,8 @@ class SteadyLabel(QLabel):
 
     def setText(self, text: str) -> None:
         super().setText(text)
-        if text:
+        if len(text) > self._measured and self.width() > 0:  # measuring costs ~0.5 ms
+            self._measured = len(text)
             self._grow(self._height_for(text, self.width()))
 
     def resizeEvent(self, event: QResizeEvent) -> None:
@@ -38,6 +40,7 @@ class SteadyLabel(QLabel):
     def _fit(self, width: int) -> None:
         """At a new width, the room the text and the sample need there (less, if wider)."""
         if width > 0:
+            self._measured = max(len(self.text()), len(self._sample))
             need = max(self._height_for(self.text(), width), self._height_for(self._sample, width))
             self.setMinimumHeight(need)
 
