@@ -32,7 +32,11 @@ class Figure:
 
     def line(self) -> str:
         mark = "ok  " if self.ok else "MISS"
-        return f"{mark} {self.name:<44} {self.value:>9.3f} {self.unit:<8} goal {self.goal}"
+        text = f"{mark} {self.name:<44} {self.value:>9.3f} {self.unit:<8} goal {self.goal}"
+        each = self.detail.get("pair_ratios")
+        if each and self.goal != "information":  # how far apart its pairs were
+            text += f"  (pairs {min(each):.3f}-{max(each):.3f})"
+        return text
 
 
 def _probe(args: list[str], env: dict[str, str] | None = None, timeout: float = 900) -> dict:
@@ -62,7 +66,7 @@ class _Bench:
 
     def __init__(self, quick: bool) -> None:
         self.quick = quick
-        self.repeats = 3 if quick else 5
+        self.repeats = 5 if quick else 7  # pairs: A/A medians of 3 were off by up to 5%
         self.tmp = Path(tempfile.mkdtemp(prefix="dle-bench-"))
         self.figures: list[Figure] = []
         self._jpeg_run: Any = None
@@ -86,6 +90,15 @@ class _Bench:
                 folder=str(jpegs), workers=2, batch_size=32, epochs=2
             ).validate()
         return self._jpeg_run
+
+
+def _noise(b: _Bench) -> None:
+    """Not a goal: what the ratios below are worth on this machine, now."""
+    from . import loading
+
+    r = loading.noise(b.jpeg_run, b.repeats)
+    b.add("A/A: the bare JPEG run against itself", r["ratio"], "information", True, "×", r)
+    b.add("  its pairs' spread (max - min ratio)", r["spread"], "information", True, "×", r)
 
 
 def _overhead(b: _Bench) -> None:
@@ -253,6 +266,7 @@ def _longrun(b: _Bench) -> None:
 
 #: The figures by the name ``--only`` takes, in the order they run.
 FIGURES = {
+    "noise": _noise,
     "overhead": _overhead,
     "sampler": _sampler,
     "responsive": _responsive,

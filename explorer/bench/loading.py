@@ -64,13 +64,32 @@ def engine_run(config: RunConfig) -> tuple[float, Any]:
 
 
 def pairs(a: Any, b: Any, repeats: int) -> tuple[float, list[float], list[float]]:
-    """``a()`` and ``b()`` in alternation, ``repeats`` pairs: the median of the pairs' ratios
-    a/b (robust to a machine whose speed drifts), and each side's figures."""
+    """``a()`` and ``b()`` in alternation, ``repeats`` pairs, the order swapped every other
+    pair (here the second of two identical runs came out ~2% slower): the median of the
+    pairs' ratios a/b (robust to a machine whose speed drifts), and each side's figures."""
     xs, ys = [], []
-    for _ in range(repeats):
-        xs.append(a())
-        ys.append(b())
+    for i in range(repeats):
+        if i % 2:
+            ys.append(b())
+            xs.append(a())
+        else:
+            xs.append(a())
+            ys.append(b())
     return statistics.median(x / y for x, y in zip(xs, ys, strict=True)), xs, ys
+
+
+def ratios(xs: list[float], ys: list[float]) -> list[float]:
+    """Each pair's ratio, for the figure's detail: how far apart the pairs were."""
+    return [round(x / y, 4) for x, y in zip(xs, ys, strict=True)]
+
+
+def noise(config: RunConfig, repeats: int) -> dict[str, Any]:
+    """The bare run against itself, in the same alternated pairs as every ratio here: how far
+    from 1.0 a ratio of two identical things comes out on this machine, now (an A/A test)."""
+    bare_run(config)  # warm
+    ratio, first, second = pairs(lambda: bare_run(config), lambda: bare_run(config), repeats)
+    each = ratios(first, second)
+    return {"ratio": ratio, "pair_ratios": each, "spread": max(each) - min(each), "pairs": repeats}
 
 
 def engine_overhead(config: RunConfig, repeats: int) -> dict[str, float]:
@@ -82,6 +101,7 @@ def engine_overhead(config: RunConfig, repeats: int) -> dict[str, float]:
         "engine_s": statistics.median(eng),
         "ratio": ratio,
         "pairs": repeats,
+        "pair_ratios": ratios(eng, bare),
     }
 
 
@@ -99,6 +119,7 @@ def preview_cost(config: RunConfig, repeats: int) -> dict[str, float]:
         "without_sps": statistics.median(off),
         "ratio": ratio,
         "pairs": repeats,
+        "pair_ratios": ratios(on, off),
     }
 
 
@@ -158,4 +179,5 @@ def scaling(config: RunConfig, repeats: int) -> dict[str, float]:
         "persistent_sps": statistics.median(kept),
         "persistent_vs_two_cores": statistics.median(kept) / (2 * one_core),
         "pairs": repeats,
+        "pair_ratios": ratios(eng, bare),
     }
