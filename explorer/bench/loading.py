@@ -17,6 +17,7 @@ from ..core.health.decode import fit_square, open_rgb
 from ..core.record.report import RunRecorder
 from ..core.run import engine
 from ..core.run.config import RunConfig
+from .pair_stats import pairs, ratios
 
 
 def bare_run(config: RunConfig) -> float:
@@ -61,26 +62,6 @@ def engine_run(config: RunConfig) -> tuple[float, Any]:
     if finished.status != "completed":
         raise RuntimeError(f"the benchmark run failed: {finished.reason}")
     return wall, finished
-
-
-def pairs(a: Any, b: Any, repeats: int) -> tuple[float, list[float], list[float]]:
-    """``a()`` and ``b()`` in alternation, ``repeats`` pairs, the order swapped every other
-    pair (here the second of two identical runs came out ~2% slower): the median of the
-    pairs' ratios a/b (robust to a machine whose speed drifts), and each side's figures."""
-    xs, ys = [], []
-    for i in range(repeats):
-        if i % 2:
-            ys.append(b())
-            xs.append(a())
-        else:
-            xs.append(a())
-            ys.append(b())
-    return statistics.median(x / y for x, y in zip(xs, ys, strict=True)), xs, ys
-
-
-def ratios(xs: list[float], ys: list[float]) -> list[float]:
-    """Each pair's ratio, for the figure's detail: how far apart the pairs were."""
-    return [round(x / y, 4) for x, y in zip(xs, ys, strict=True)]
 
 
 def noise(config: RunConfig, repeats: int) -> dict[str, Any]:

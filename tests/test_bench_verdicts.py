@@ -1,0 +1,52 @@
+"""The benchmark's verdicts on a ratio of alternated pairs: met, missed, or missed by less
+than the pairs' own noise, which this shared machine cannot tell from met."""
+
+from __future__ import annotations
+
+import pytest
+
+from explorer.bench.__main__ import Figure
+from explorer.bench.pair_stats import median_noise, pairs
+
+
+def figure(value: float, goal: str, pair_ratios: list[float]) -> Figure:
+    ok = value <= 1.03 if goal.startswith("≤") else value >= 0.97
+    return Figure("ratio", value, goal, ok, "×", {"pair_ratios": pair_ratios})
+
+
+def test_a_ratio_missed_beyond_its_pairs_noise_is_a_miss():
+    f = figure(1.10, "≤ 1.03", [1.09, 1.10, 1.11, 1.10, 1.12])
+    assert f.verdict == "MISS"
+    assert f.line().startswith("MISS")
+
+
+def test_a_ratio_missed_within_its_pairs_noise_says_so():
+    f = figure(1.05, "≤ 1.03", [0.95, 1.05, 1.20, 1.01, 1.09])
+    assert f.verdict == "noise"
+    assert "within the noise" in f.line()
+    low = figure(0.95, "≥ 0.97", [0.85, 0.95, 1.05, 0.93, 1.02])
+    assert low.verdict == "noise"
+
+
+def test_a_met_goal_is_ok_and_a_figure_without_pairs_cannot_hide_in_noise():
+    assert figure(1.01, "≤ 1.03", [0.9, 1.01, 1.2]).verdict == "ok"
+    plain = Figure("session max lateness", 120.0, "≤ 100 ms", False, "ms", {})
+    assert plain.verdict == "MISS"
+
+
+def test_the_noise_of_a_median_shrinks_with_more_pairs_and_ignores_one_spoilt_pair():
+    five = [1.00, 1.04, 0.96, 1.02, 0.98]
+    assert median_noise(five) == pytest.approx(0.0332, abs=1e-3)  # 2 × 1.2533 × 1.4826 × 0.02 / √5
+    assert median_noise(five * 4) < median_noise(five) / 1.9
+    assert median_noise([1.00, 1.04, 0.96, 1.02, 3.0]) < 0.06  # one neighbour's burst
+
+
+def test_pairs_alternate_which_side_runs_first():
+    order: list[str] = []
+
+    def side(name: str, value: float):
+        return lambda: order.append(name) or value
+
+    ratio, xs, ys = pairs(side("a", 2.0), side("b", 1.0), 4)
+    assert order == ["a", "b", "b", "a", "a", "b", "b", "a"]
+    assert ratio == 2.0 and xs == [2.0] * 4 and ys == [1.0] * 4
