@@ -50,3 +50,12 @@ def test_pairs_alternate_which_side_runs_first():
     ratio, xs, ys = pairs(side("a", 2.0), side("b", 1.0), 4)
     assert order == ["a", "b", "b", "a", "a", "b", "b", "a"]
     assert ratio == 2.0 and xs == [2.0] * 4 and ys == [1.0] * 4
+
+
+def test_a_set_whose_identical_runs_came_out_apart_judges_its_ratios_within_that_margin():
+    tight = [1.06, 1.06, 1.07, 1.06, 1.06]  # its own pairs agree: a miss, on a calm machine
+    calm = Figure("ratio", 1.06, "≤ 1.03", False, "×", {"pair_ratios": tight})
+    assert calm.verdict == "MISS"
+    rough = {"pair_ratios": tight, "aa_error": 0.05}  # the A/A ratio of this set: 1.05
+    assert Figure("ratio", 1.06, "≤ 1.03", False, "×", rough).verdict == "noise"
+    assert "±0.050" in Figure("ratio", 1.06, "≤ 1.03", False, "×", rough).line()
