@@ -23,12 +23,13 @@ from ..datasets.dataset_factory import BuiltDataset
 from ..memory.sampler import yield_cpu
 from ..run.config import RunConfig
 from ..run.events import BatchDone, BatchPreview, PreviewSample
-from .display import DETAIL_SIZE, THUMB_SIZE, fit_within, tensor_stats, to_display_array
+from .display import DETAIL_SIZE, THUMB_SIZE, display_pictures, fit_within, tensor_stats
 from .sample_view import SampleView, split_batch, view_sample
 
 log = logging.getLogger(__name__)
 
 _BLANK = np.zeros((1, 1, 3), dtype=np.uint8)
+_NOT_IMAGE = np.zeros((8, 8, 3), dtype=np.uint8)
 _STOP = object()
 
 
@@ -109,9 +110,8 @@ class PreviewMaker:
     def _sample(self, batch: dict[str, Any], i: int) -> PreviewSample:
         x: torch.Tensor = batch["image"][i]
         index = int(batch["index"][i])
-        rgb = to_display_array(x)
-        if rgb is None:
-            rgb = np.zeros((8, 8, 3), dtype=np.uint8)
+        pictures = display_pictures(x)
+        thumbnail, image = pictures if pictures is not None else (_NOT_IMAGE, _NOT_IMAGE)
         lo, hi, mean = tensor_stats(x)
         # Path and class only: the file's own header (original size and mode) is read by the
         # detail view when someone asks, not here for every previewed sample.
@@ -121,8 +121,8 @@ class PreviewMaker:
             index=index,
             label=int(batch["label"][i]),
             worker=int(batch["worker"][i]),
-            thumbnail=fit_within(rgb, THUMB_SIZE),
-            image=fit_within(rgb, DETAIL_SIZE),
+            thumbnail=thumbnail,
+            image=image,
             shape=tuple(x.shape),
             dtype=str(x.dtype).replace("torch.", ""),
             min=lo,
