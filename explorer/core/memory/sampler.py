@@ -15,7 +15,9 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import psutil
 
@@ -65,6 +67,16 @@ class ProcessName:
 
 #: Names a process of a traced job, or None for one it does not know (a helper, a shell).
 Namer = Callable[[psutil.Process], ProcessName | None]
+#: A process being sampled: its handle, its role on the chart, its name in a traced job.
+_Tracked = tuple[psutil.Process, str, ProcessName | None]
+
+
+def _full_info(proc: psutil.Process) -> Any:
+    """``proc``'s ``memory_full_info``, or the psutil error that reading it raised."""
+    try:
+        return proc.memory_full_info()
+    except psutil.Error as exc:
+        return exc
 
 
 def yield_cpu(niceness: int = SAMPLER_NICENESS) -> None:
@@ -107,13 +119,14 @@ class MemorySampler:
         self._namer = namer
         # A traced job's first process is named at discovery: its agent says who it is, or
         # it is a shell or launcher (see _root_name).
-        self._tracked: dict[int, tuple[psutil.Process, str, ProcessName | None]] = {}
+        self._tracked: dict[int, _Tracked] = {}
         if namer is None:
             self._tracked[self._main.pid] = (self._main, "main", None)
         self._helpers = 0
         self._next_discovery = 0.0
         self._next_full = 0.0
         self._last_worker_map: dict[int, int] = {}
+        self._pool: ThreadPoolExecutor | None = None  # reads the workers at once (sync)
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._lock = threading.Lock()  # one sweep at a time: the loop's or sync()'s
@@ -131,6 +144,8 @@ class MemorySampler:
         self._wake.set()
         if self._thread.is_alive():
             self._thread.join(timeout=5)
+        if self._pool is not None:
+            self._pool.shutdown(wait=False)
 
     def starting_workers(self) -> None:
         """The engine is starting workers (``iter(loader)``; seconds with spawn): children
@@ -191,11 +206,15 @@ class MemorySampler:
         rows: list[ProcessMemory] = []
         gone: list[tuple[str, int]] = []
         c0 = time.thread_time()
-        for pid, (proc, role, name) in list(self._tracked.items()):
+        tracked = list(self._tracked.items())
+        at_once = self._read_workers_at_once(tracked) if force_full and not full else {}
+        for pid, (proc, role, name) in tracked:
             where = (name.rank, name.loader, name.worker) if name is not None else ()
             try:
                 if full or (force_full and role.startswith("worker-")):
-                    m = proc.memory_full_info()
+                    m = at_once.pop(pid, None) or proc.memory_full_info()
+                    if isinstance(m, Exception):
+                        raise m
                     pss = getattr(m, "pss", None)
                     rows.append(ProcessMemory(pid, role, m.rss, m.uss, pss, *where))
                 else:
@@ -225,6 +244,22 @@ class MemorySampler:
         self._emit(event)
         self.sweeps += 1
         return event
+
+    def _read_workers_at_once(self, tracked: list[tuple[int, _Tracked]]) -> dict[int, Any]:
+        """The workers' full figures (or the psutil error), read in parallel: the kernel walks
+        each one's page tables in its own thread, so that the end of an epoch waits for the
+        slowest reading, not for all of them in turn (two workers: median 10-13 -> 7-8 ms)."""
+        workers = [proc for _pid, (proc, role, _name) in tracked if role.startswith("worker-")]
+        if len(workers) < 2:
+            return {}
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(
+                max_workers=max(1, min(7, (os.cpu_count() or 2) - 1)),
+                thread_name_prefix="memory-sync",
+            )
+        others = self._pool.map(_full_info, workers[1:])
+        first = _full_info(workers[0])
+        return {proc.pid: m for proc, m in zip(workers, [first, *others], strict=True)}
 
     def tracked_pids(self) -> list[int]:
         """The processes being sampled now."""
