@@ -59,3 +59,14 @@ def test_a_set_whose_identical_runs_came_out_apart_judges_its_ratios_within_that
     rough = {"pair_ratios": tight, "aa_error": 0.05}  # the A/A ratio of this set: 1.05
     assert Figure("ratio", 1.06, "≤ 1.03", False, "×", rough).verdict == "noise"
     assert "±0.050" in Figure("ratio", 1.06, "≤ 1.03", False, "×", rough).line()
+
+
+def test_a_missed_session_names_each_launch_and_the_phase_of_the_worst():
+    launches = [
+        {"max_ms": 54.2, "max_by_phase_ms": {"run 1": 54.2, "stop 1": 9.0}},
+        {"max_ms": 569.9, "max_by_phase_ms": {"run 1": 40.0, "stop 2": 569.9}},
+    ]
+    f = Figure("session max lateness", 569.9, "≤ 100 ms", False, "ms", {"launches": launches})
+    assert f.verdict == "MISS"
+    assert f.line().startswith("MISS")
+    assert "(launches 54, 570 ms; the worst in 'stop 2')" in f.line()

@@ -49,9 +49,20 @@ class Figure:
         each = self.detail.get("pair_ratios")
         if each and self.goal != "information":  # how far apart its pairs were
             text += f"  (pairs {min(each):.3f}-{max(each):.3f}, ±{noise_margin(self.detail):.3f})"
+        if self.detail.get("launches"):
+            text += _launches(self.detail["launches"])
         if self.verdict == "noise":
             text += ": missed, within the noise"
         return text
+
+
+def _launches(launches: list[dict[str, Any]]) -> str:
+    """Each launch's worst lateness, and the phase of the worst one (where to look)."""
+    worst = max(launches, key=lambda r: r["max_ms"])
+    phases = worst.get("max_by_phase_ms") or {"?": worst["max_ms"]}
+    phase = max(phases, key=phases.__getitem__)
+    each = ", ".join(f"{r['max_ms']:.0f}" for r in launches)
+    return f"  (launches {each} ms; the worst in {phase!r})"
 
 
 def noise_margin(detail: dict[str, Any]) -> float:

@@ -167,10 +167,11 @@ class MemorySampler:
             self._emit(WorkerBaseline(t, f"worker-{worker_id}", pid, baseline_uss))
 
     def sync(self) -> None:
-        """Sweep now on the caller's thread, the workers' USS and PSS included (the engine
-        calls this before its workers exit, so each is measured, in full, while alive). The
-        main process is read in full only when its adaptive schedule says so: its reading
-        costs the most (torch maps hundreds of regions) and says nothing about workers."""
+        """Sweep now, before returning, the workers' USS and PSS included and read in parallel
+        (the engine calls this before its workers exit, so each is measured, in full, while
+        alive). The main process is read in full only when its adaptive schedule says so: its
+        reading costs the most (torch maps hundreds of regions) and says nothing about
+        workers."""
         if self._thread.is_alive():
             self.sweep(force_full=True, workers_only=True)
 
