@@ -250,6 +250,8 @@ def _draft(b: _Bench) -> None:
     big = data.jpeg_folder(b.tmp / "big", 60, (1024, 768), seed=1)
     r = loading.draft_decode(big, 224, b.repeats)
     ok = r["speedup"] >= 2 and r["psnr_db"] >= 30
+    if r["psnr_db"] < 30:  # a picture too far from the full decode misses, noise or not
+        r = {k: v for k, v in r.items() if k != "pair_ratios"}
     b.add("JPEG draft decode speed-up at 224", r["speedup"], "≥ 2× (PSNR ≥ 30 dB)", ok, "×", r)
 
 
