@@ -70,3 +70,15 @@ def test_a_missed_session_names_each_launch_and_the_phase_of_the_worst():
     assert f.verdict == "MISS"
     assert f.line().startswith("MISS")
     assert "(launches 54, 570 ms; the worst in 'stop 2')" in f.line()
+
+
+def test_a_ratio_that_meets_its_goal_but_misses_another_part_of_it_is_a_miss():
+    blurred = Figure(
+        "JPEG draft decode speed-up at 224",
+        2.2,
+        "≥ 2× (PSNR ≥ 30 dB)",
+        False,  # the speed-up is there, but the pictures are too far from a full decode
+        "×",
+        {"pair_ratios": [1.9, 2.2, 2.5], "psnr_db": 24.0},
+    )
+    assert blurred.verdict == "MISS"
