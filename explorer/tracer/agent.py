@@ -57,6 +57,7 @@ class _Channel:
         self.queue: collections.deque = collections.deque()
         self.dropped = 0
         self.dead = False
+        self.sending = False  # a chunk taken off the queue and not yet written to the socket
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
@@ -92,18 +93,21 @@ class _Channel:
 
     def _flush(self, sock: socket.socket) -> bool:
         chunk = []
-        while self.queue and len(chunk) < 500:
-            chunk.append(self.queue.popleft())
-        if not chunk:
-            return True
-        if self.dropped:
-            chunk.append({"kind": "dropped", "pid": os.getpid(), "count": self.dropped})
+        self.sending = True
         try:
+            while self.queue and len(chunk) < 500:
+                chunk.append(self.queue.popleft())
+            if not chunk:
+                return True
+            if self.dropped:
+                chunk.append({"kind": "dropped", "pid": os.getpid(), "count": self.dropped})
             data = pickle.dumps(chunk, protocol=4)
             sock.sendall(struct.pack("!I", len(data)) + data)
         except (OSError, pickle.PicklingError, TypeError):
             self._give_up()
             return False
+        finally:
+            self.sending = False
         return True
 
     def _give_up(self) -> None:
@@ -112,9 +116,11 @@ class _Channel:
         self.queue.clear()
 
     def close(self, timeout: float = 2.0) -> None:
-        """Send what is queued (the process is ending)."""
+        """Send what is queued, the chunk being written included (the process is ending: a
+        worker's last transform report was lost when it exited while the sender thread had
+        taken the report off the queue but not yet written it)."""
         deadline = time.monotonic() + timeout
-        while self.queue and not self.dead and time.monotonic() < deadline:
+        while (self.queue or self.sending) and not self.dead and time.monotonic() < deadline:
             if self._thread is None:
                 self._start()
             time.sleep(0.01)
