@@ -54,6 +54,22 @@ def test_every_sweep_has_one_timestamp_and_pss_never_exceeds_rss():
     assert all(len({r.pid for r in s.rows}) == len(s.rows) for s in sweeps)
 
 
+def test_each_epoch_ends_with_every_process_read_in_full_while_its_workers_live():
+    """The sum of PSS is known at each epoch's end, when the workers hold the most, and each
+    worker is read in full as soon as it is seen, the main process on its own schedule."""
+    _, events = run_collect(RunConfig(random="600:3x32x32", workers=2, batch_size=20, epochs=2))
+    sweeps = of(events, MemorySweep)
+    for epoch in (0, 1):
+        last = [b for b in of(events, BatchDone) if b.epoch == epoch][-1]
+        after = [s for s in sweeps if s.t >= last.t]
+        assert after[0].full, f"epoch {epoch}: its end was not read in full"
+        assert {r.role for r in after[0].rows} == {"main", "worker-0", "worker-1"}
+        assert all(r.pss is not None and r.uss is not None for r in after[0].rows)
+    for pid in {r.pid for s in sweeps for r in s.rows if r.role.startswith("worker-")}:
+        first = next(r for s in sweeps for r in s.rows if r.pid == pid)
+        assert first.uss is not None, "a new worker's first reading had no USS"
+
+
 def test_workers_zero_reports_no_worker_and_epochs_and_max_batches():
     cfg = RunConfig(random="100:4", batch_size=10, epochs=3, max_batches=25)
     finished, events = run_collect(cfg)

@@ -79,6 +79,12 @@ def _full_info(proc: psutil.Process) -> Any:
         return exc
 
 
+def _timed_full_info(proc: psutil.Process) -> tuple[Any, float]:
+    """``_full_info`` and the CPU time it took (in the thread that read it)."""
+    c0 = time.thread_time()
+    return _full_info(proc), time.thread_time() - c0
+
+
 def yield_cpu(niceness: int = SAMPLER_NICENESS) -> None:
     """Lower the calling thread's scheduling priority (Linux: a thread is a task with its own
     nice value). When the workers keep every core busy, the instrument then takes its CPU
@@ -125,6 +131,8 @@ class MemorySampler:
         self._helpers = 0
         self._next_discovery = 0.0
         self._next_full = 0.0
+        self._newcomers: set[int] = set()  # read in full at the next sweep
+        self._last_in_full = True
         self._last_worker_map: dict[int, int] = {}
         self._pool: ThreadPoolExecutor | None = None  # reads the workers at once (sync)
         self._stop = threading.Event()
@@ -138,8 +146,11 @@ class MemorySampler:
     def start(self) -> None:
         self._thread.start()
 
-    def stop(self) -> None:
-        """Take a last sweep (so that exited workers show as gone) and end the thread."""
+    def stop(self, last_in_full: bool = True) -> None:
+        """Take a last sweep (so that exited workers show as gone) and end the thread. The
+        last sweep reads every process in full unless ``last_in_full`` is False: the caller
+        has just had every process read in full (``sync``) and nothing has run since."""
+        self._last_in_full = last_in_full
         self._stop.set()
         self._wake.set()
         if self._thread.is_alive():
@@ -167,13 +178,12 @@ class MemorySampler:
             self._emit(WorkerBaseline(t, f"worker-{worker_id}", pid, baseline_uss))
 
     def sync(self) -> None:
-        """Sweep now, before returning, the workers' USS and PSS included and read in parallel
-        (the engine calls this before its workers exit, so each is measured, in full, while
-        alive). The main process is read in full only when its adaptive schedule says so: its
-        reading costs the most (torch maps hundreds of regions) and says nothing about
-        workers."""
+        """Sweep now, before returning, every process in full, read in parallel (the engine
+        calls this at the last batch of an epoch, before its workers exit, so each is
+        measured, in full, while alive, and the sum of PSS includes them at their largest).
+        It counts as a full sweep for the adaptive schedule."""
         if self._thread.is_alive():
-            self.sweep(force_full=True, workers_only=True)
+            self.sweep(force_full=True)
 
     def _loop(self) -> None:
         yield_cpu()
@@ -186,7 +196,7 @@ class MemorySampler:
                 self.cpu_s = time.thread_time() - cpu0
                 self._wake.wait(max(0.0, self.interval - (time.monotonic() - start)))
                 if self._stop.is_set():
-                    self.sweep(force_full=True)
+                    self.sweep(force_full=self._last_in_full)
                     break
         except Exception:  # never take the run down; say why the chart stopped
             log.exception("memory sampler failed")
@@ -202,18 +212,26 @@ class MemorySampler:
     def _sweep(self, force_full: bool, workers_only: bool = False) -> MemorySweep:
         now = time.monotonic()
         self._discover(now)
-        due = now >= self._next_full
-        full = due or (force_full and not workers_only)
+        full = now >= self._next_full or (force_full and not workers_only)
+        tracked = list(self._tracked.items())
+        in_full = {
+            pid
+            for pid, (_proc, role, _name) in tracked
+            if full or pid in self._newcomers or (force_full and role.startswith("worker-"))
+        }
+        self._newcomers -= in_full
+        c0 = time.thread_time()
+        # Forced: the caller waits, so read at once; on the sampler's own schedule, in turn.
+        readings, cost = self._read_in_full(
+            [proc for pid, (proc, _role, _name) in tracked if pid in in_full], at_once=force_full
+        )
         rows: list[ProcessMemory] = []
         gone: list[tuple[str, int]] = []
-        c0 = time.thread_time()
-        tracked = list(self._tracked.items())
-        at_once = self._read_workers_at_once(tracked) if force_full and not full else {}
         for pid, (proc, role, name) in tracked:
             where = (name.rank, name.loader, name.worker) if name is not None else ()
             try:
-                if full or (force_full and role.startswith("worker-")):
-                    m = at_once.pop(pid, None) or proc.memory_full_info()
+                if pid in in_full:
+                    m = readings[pid]
                     if isinstance(m, Exception):
                         raise m
                     pss = getattr(m, "pss", None)
@@ -233,9 +251,11 @@ class MemorySampler:
             if rows and rows[-1].pid == pid and rows[-1].rss == 0:  # exiting: memory released
                 rows.pop()
         if full:
-            cost = time.thread_time() - c0
+            cost = max(cost, time.thread_time() - c0)
             self._next_full = now + max(MIN_FULL_INTERVAL_S, cost / self.full_budget)
             self.full_sweeps += 1
+        elif in_full:  # newcomers' or workers' readings come out of the same budget
+            self._next_full = max(self._next_full, now) + cost / self.full_budget
         for _role, pid in gone:
             self._tracked.pop(pid, None)
         t = now - self._t0
@@ -246,21 +266,24 @@ class MemorySampler:
         self.sweeps += 1
         return event
 
-    def _read_workers_at_once(self, tracked: list[tuple[int, _Tracked]]) -> dict[int, Any]:
-        """The workers' full figures (or the psutil error), read in parallel: the kernel walks
-        each one's page tables in its own thread, so that the end of an epoch waits for the
-        slowest reading, not for all of them in turn (two workers: median 10-13 -> 7-8 ms)."""
-        workers = [proc for _pid, (proc, role, _name) in tracked if role.startswith("worker-")]
-        if len(workers) < 2:
-            return {}
+    def _read_in_full(
+        self, procs: list[psutil.Process], at_once: bool
+    ) -> tuple[dict[int, Any], float]:
+        """Each process's full figures (or the psutil error that reading it raised), and the
+        CPU time the readings took. ``at_once``: in parallel, each in its own thread (the
+        kernel walks each process's page tables), so that the caller waits for the slowest
+        reading, not for all of them in turn (two workers: median 10-13 -> 7-8 ms)."""
+        if not at_once or len(procs) < 2:
+            c0 = time.thread_time()
+            readings = {proc.pid: _full_info(proc) for proc in procs}
+            return readings, time.thread_time() - c0
         if self._pool is None:
-            self._pool = ThreadPoolExecutor(
-                max_workers=max(1, min(7, (os.cpu_count() or 2) - 1)),
-                thread_name_prefix="memory-sync",
-            )
-        others = self._pool.map(_full_info, workers[1:])
-        first = _full_info(workers[0])
-        return {proc.pid: m for proc, m in zip(workers, [first, *others], strict=True)}
+            self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="memory-sync")
+        others = self._pool.map(_timed_full_info, procs[1:])  # started now
+        first = _timed_full_info(procs[0])  # meanwhile, in this thread
+        results = [first, *others]
+        readings = {proc.pid: m for proc, (m, _cpu) in zip(procs, results, strict=True)}
+        return readings, sum(cpu for _m, cpu in results)
 
     def tracked_pids(self) -> list[int]:
         """The processes being sampled now."""
@@ -320,7 +343,9 @@ class MemorySampler:
             self._tracked[pid] = (proc, role, name)
             started.append((role, pid))
         if started:
-            self._next_full = 0.0  # read a newcomer's USS/PSS at once
+            # A newcomer's USS/PSS at once; the others' on their own schedule (the main
+            # process's reading costs the most, and workers start on cores it would take).
+            self._newcomers.update(pid for _role, pid in started)
             self._emit(
                 ProcessesChanged(now - self._t0, started=tuple(started), exited=tuple(renamed))
             )

@@ -138,7 +138,7 @@ def run(config: RunConfig, emit: Emit, stop: threading.Event | None = None) -> R
     finally:
         if preview is not None:
             preview.close()  # its last preview comes before the run's end
-        sampler.stop()
+        sampler.stop(last_in_full=not counts.synced)
         if loader is not None:
             loader.cleanup()
     finished = RunFinished(
@@ -242,6 +242,8 @@ class _Counts:
         self.loop_start: float | None = None  # monotonic time of the first request for a batch
         self.loop_end: float | None = None  # after the last step
         self.first_batch: float | None = None  # monotonic time the first batch arrived
+        # every process was read in full (MemorySampler.sync) after the last batch arrived
+        self.synced = False
 
     def steady_over(self, seconds: float) -> bool:
         """Whether ``seconds`` have passed since the first batch arrived."""
@@ -311,6 +313,7 @@ def _iterate(
                         raise WorkerDied(" ".join(explain(*d) for d in died)) from exc
                     raise
                 wait = time.monotonic() - t_ask
+                counts.synced = False
                 counts.wait_s += wait
                 event = _batch_event(batch, counts.batches, epoch, wait, config, built, now)
                 emit(event)
@@ -329,17 +332,18 @@ def _iterate(
                     # the last batch: an exhausted iterator ends its workers inside next(), so
                     # measure them, in full, now
                     sampler.sync()
+                    counts.synced = True
                 if config.max_batches is not None and counts.batches >= config.max_batches:
                     return "completed"
                 if config.steady_s is not None and counts.steady_over(config.steady_s):
                     return "completed"
             if not config.persistent_workers:
-                _end_workers(config, sampler, iterator)
+                _end_workers(config, sampler, iterator, counts.synced)
                 iterator = None
         return "completed"
     finally:
         if iterator is not None:
-            _end_workers(config, sampler, iterator, now=stop.is_set())
+            _end_workers(config, sampler, iterator, counts.synced, now=stop.is_set())
 
 
 def _dead_workers(iterator: Any, wait_s: float) -> list[tuple[int, int, int]]:
@@ -353,10 +357,12 @@ def _dead_workers(iterator: Any, wait_s: float) -> list[tuple[int, int, int]]:
 
 
 def _end_workers(
-    config: RunConfig, sampler: MemorySampler, iterator: Any, now: bool = False
+    config: RunConfig, sampler: MemorySampler, iterator: Any, synced: bool, now: bool = False
 ) -> None:
-    if config.workers:
-        sampler.sync()  # every worker measured, in full, before it goes
+    """End the iterator's workers; each is measured, in full, before it goes, unless that
+    was done after the last batch (``synced``; an exhausted iterator has ended them since)."""
+    if config.workers and not synced:
+        sampler.sync()
     shutdown_iterator(iterator, now)
 
 
