@@ -41,6 +41,14 @@ def test_the_noise_of_a_median_shrinks_with_more_pairs_and_ignores_one_spoilt_pa
     assert median_noise([1.00, 1.04, 0.96, 1.02, 3.0]) < 0.06  # one neighbour's burst
 
 
+def test_three_pairs_alike_do_not_hide_how_far_apart_the_others_came_out():
+    # seen: 2-worker throughput, pairs 0.895-1.066, judged against a margin of ±0.003
+    spread = [0.895, 0.944, 0.945, 0.946, 1.066]
+    assert median_noise(spread) > 0.02
+    assert figure(0.945, "≥ 0.97", spread).verdict == "noise"
+    assert figure(0.945, "≥ 0.97", [0.943, 0.944, 0.945, 0.946, 0.947]).verdict == "MISS"
+
+
 def test_pairs_alternate_which_side_runs_first():
     order: list[str] = []
 
