@@ -59,12 +59,18 @@ def test_each_epoch_ends_with_every_process_read_in_full_while_its_workers_live(
     worker is read in full as soon as it is seen, the main process on its own schedule."""
     _, events = run_collect(RunConfig(random="600:3x32x32", workers=2, batch_size=20, epochs=2))
     sweeps = of(events, MemorySweep)
+    ends = [*(e.t for e in of(events, EpochStarted)[1:]), of(events, RunFinished)[0].t]
     for epoch in (0, 1):
         last = [b for b in of(events, BatchDone) if b.epoch == epoch][-1]
-        after = [s for s in sweeps if s.t >= last.t]
-        assert after[0].full, f"epoch {epoch}: its end was not read in full"
-        assert {r.role for r in after[0].rows} == {"main", "worker-0", "worker-1"}
-        assert all(r.pss is not None and r.uss is not None for r in after[0].rows)
+        at_end = [
+            s
+            for s in sweeps
+            if last.t <= s.t <= ends[epoch]
+            and s.full
+            and {r.role for r in s.rows} == {"main", "worker-0", "worker-1"}
+            and all(r.pss is not None and r.uss is not None for r in s.rows)
+        ]
+        assert at_end, f"epoch {epoch}: its end was not read in full, workers and all"
     for pid in {r.pid for s in sweeps for r in s.rows if r.role.startswith("worker-")}:
         first = next(r for s in sweeps for r in s.rows if r.pid == pid)
         assert first.uss is not None, "a new worker's first reading had no USS"
