@@ -44,6 +44,7 @@ PREVIEW_INTERVAL_S = 0.5
 PREVIEW_COUNT = 8
 THUMB = 64
 TRANSFORM_REPORT_S = 1.0
+EXIT_WAIT_S = 0.5  # the longest a process's exit waits for its last messages
 
 _here = os.path.dirname(os.path.abspath(__file__))
 
@@ -115,10 +116,13 @@ class _Channel:
         self.dropped += len(self.queue)
         self.queue.clear()
 
-    def close(self, timeout: float = 2.0) -> None:
+    def close(self, timeout: float = EXIT_WAIT_S) -> None:
         """Send what is queued, the chunk being written included (the process is ending: a
         worker's last transform report was lost when it exited while the sender thread had
-        taken the report off the queue but not yet written it)."""
+        taken the report off the queue but not yet written it). A guest's exit waits for
+        this at most ``timeout``: a write normally takes a millisecond; one that blocks (the
+        explorer not reading) must not hold up the job's own shutdown, which a worker's
+        wait delays in turn (a Stop then escalated to SIGTERM once in CI)."""
         deadline = time.monotonic() + timeout
         while (self.queue or self.sending) and not self.dead and time.monotonic() < deadline:
             if self._thread is None:
