@@ -36,7 +36,11 @@ from .job_model import JobModel
 from .listener import Listener
 
 SITE = Path(__file__).resolve().parents[2] / "tracer" / "site"
-GRACE_S = 3.0
+GRACE_S = 3.0  # for a process left behind after the job exited
+# Stop: how long each signal has before the next. PyTorch's own shutdown of a DataLoader waits up
+# to 5 s for each worker (MP_STATUS_CHECK_INTERVAL) before it kills it: escalating sooner cuts
+# a clean shutdown short (CI saw a job stopped by SIGTERM 3 s after its SIGINT).
+SIGNAL_GRACE_S = 6.0
 STDERR_TAIL = 40
 
 Emit = Callable[[object], None]
@@ -192,7 +196,7 @@ def _wait(job: subprocess.Popen, stop: threading.Event, model: JobModel, own_gro
             now = time.monotonic()
             if signals and now >= next_signal_at:
                 _signal(job, signals.pop(0), own_group)
-                next_signal_at = now + GRACE_S
+                next_signal_at = now + SIGNAL_GRACE_S
         time.sleep(0.05)
     return stopped
 
