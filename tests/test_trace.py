@@ -125,6 +125,16 @@ def test_a_command_that_does_not_exist_is_one_line_and_status_2(tmp_path):
     assert len(lines) == 1 and "cannot start 'no-such-trainer'" in lines[0]
 
 
+def test_ctrl_c_reaches_a_traced_job_even_where_the_explorer_ignores_it(tmp_path):
+    """The headless command ignores SIGINT while it waits (the job decides what Ctrl+C does);
+    the job must not inherit that, nor a background shell's ignored SIGINT."""
+    seen = tmp_path / "sigint.txt"
+    code = "import signal, sys; open(sys.argv[1], 'w').write(repr(signal.getsignal(2)))"
+    proc, _ = trace(tmp_path, sys.executable, "-c", code, str(seen))
+    assert proc.returncode == 0, proc.stderr
+    assert "default_int_handler" in seen.read_text()
+
+
 def test_a_job_without_a_dataloader_says_so_with_its_memory(tmp_path):
     proc, report = trace(tmp_path, sys.executable, script("no_loader.py"))
     assert proc.returncode == 0, proc.stderr

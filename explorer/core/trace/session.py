@@ -126,6 +126,14 @@ def trace(config: TraceConfig, emit: Emit, stop: threading.Event | None = None) 
     return finished
 
 
+def _default_interrupt() -> None:
+    """In the job, before it runs: Ctrl+C and Stop's SIGINT interrupt it, as in a terminal.
+    An ignored SIGINT is inherited: the headless command ignores it while it waits for the
+    job, and so does everything started in the background by a non-interactive shell (a CI
+    script's ``&``), where Stop's SIGINT did nothing and the job ran on until SIGTERM."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start(config: TraceConfig, env: dict[str, str]) -> subprocess.Popen:
     argv = config.argv()
     if not argv:
@@ -138,6 +146,7 @@ def _start(config: TraceConfig, env: dict[str, str]) -> subprocess.Popen:
             stdout=None if config.passthrough else subprocess.PIPE,
             stderr=subprocess.PIPE,
             start_new_session=config.own_group,
+            preexec_fn=_default_interrupt,
         )
     except FileNotFoundError:
         where = f" in {config.cwd}" if config.cwd else ""
