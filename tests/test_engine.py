@@ -16,6 +16,7 @@ from explorer.core.run.events import (
     MemorySweep,
     ProcessesChanged,
     RunFinished,
+    WorkerBaseline,
 )
 
 run_collect = run_engine
@@ -56,7 +57,7 @@ def test_every_sweep_has_one_timestamp_and_pss_never_exceeds_rss():
 
 def test_each_epoch_ends_with_every_process_read_in_full_while_its_workers_live():
     """The sum of PSS is known at each epoch's end, when the workers hold the most, and each
-    worker is read in full as soon as it is seen, the main process on its own schedule."""
+    worker's first row is its own reading at the end of its start-up, USS and PSS included."""
     _, events = run_collect(RunConfig(random="600:3x32x32", workers=2, batch_size=20, epochs=2))
     sweeps = of(events, MemorySweep)
     ends = [*(e.t for e in of(events, EpochStarted)[1:]), of(events, RunFinished)[0].t]
@@ -71,9 +72,12 @@ def test_each_epoch_ends_with_every_process_read_in_full_while_its_workers_live(
             and all(r.pss is not None and r.uss is not None for r in s.rows)
         ]
         assert at_end, f"epoch {epoch}: its end was not read in full, workers and all"
+    baselines = {b.pid: b.uss for b in of(events, WorkerBaseline)}
     for pid in {r.pid for s in sweeps for r in s.rows if r.role.startswith("worker-")}:
         first = next(r for s in sweeps for r in s.rows if r.pid == pid)
         assert first.uss is not None, "a new worker's first reading had no USS"
+        # ... and it is the worker's own, taken before its first sample: not read twice
+        assert first.uss == baselines[pid] and first.pss is not None
 
 
 def test_workers_zero_reports_no_worker_and_epochs_and_max_batches():

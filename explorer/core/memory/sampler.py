@@ -22,6 +22,7 @@ from typing import Any
 import psutil
 
 from ..run.events import MemorySweep, ProcessesChanged, ProcessMemory, WorkerBaseline
+from .process_tree import descendants
 from .system_memory import cgroup_limit, read_system_memory
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,9 @@ log = logging.getLogger(__name__)
 UNNAMED_GRACE_S = 1.5
 DISCOVERY_INTERVAL_S = 1.0
 MIN_FULL_INTERVAL_S = 0.25
+#: A new worker's row waits this long for the worker's own start-up reading (``set_workers``)
+#: before the sampler reads it in full itself.
+OWN_READING_WAIT_S = 0.5
 
 
 def helper_role(proc: psutil.Process, parent_pid: int | None = None) -> str | None:
@@ -69,6 +73,8 @@ class ProcessName:
 Namer = Callable[[psutil.Process], ProcessName | None]
 #: A process being sampled: its handle, its role on the chart, its name in a traced job.
 _Tracked = tuple[psutil.Process, str, ProcessName | None]
+#: A worker's own reading at the end of its start-up, by pid (rss, uss, pss), or None before.
+OwnReading = Callable[[int], Any]
 
 
 def _full_info(proc: psutil.Process) -> Any:
@@ -131,7 +137,8 @@ class MemorySampler:
         self._helpers = 0
         self._next_discovery = 0.0
         self._next_full = 0.0
-        self._newcomers: set[int] = set()  # read in full at the next sweep
+        self._newcomers: dict[int, float] = {}  # read in full at the next sweep; seen when
+        self._own_reading: OwnReading | None = None
         self._last_in_full = True
         self._last_worker_map: dict[int, int] = {}
         self._pool: ThreadPoolExecutor | None = None  # reads the workers at once (sync)
@@ -163,10 +170,13 @@ class MemorySampler:
         with no name yet are workers-to-be, not helpers."""
         self._starting_workers = True
 
-    def set_workers(self, pids: dict[int, int]) -> None:
-        """{pid: worker id} of the DataLoader workers now running."""
+    def set_workers(self, pids: dict[int, int], own_reading: OwnReading | None = None) -> None:
+        """{pid: worker id} of the DataLoader workers now running; ``own_reading(pid)``, the
+        reading a worker took of itself at the end of its start-up (None until it has): a new
+        worker's first row, instead of a reading of the sampler's own."""
         self._starting_workers = False
         self._workers = dict(pids)
+        self._own_reading = own_reading
         self._wake.set()
 
     def mark_working(self, worker_id: int, baseline_uss: int) -> None:
@@ -213,18 +223,22 @@ class MemorySampler:
         now = time.monotonic()
         self._discover(now)
         full = now >= self._next_full or (force_full and not workers_only)
-        tracked = list(self._tracked.items())
+        own, waiting = self._own_readings(now, wait=not force_full)
+        tracked = [(pid, t) for pid, t in self._tracked.items() if pid not in waiting]
         in_full = {
             pid
             for pid, (_proc, role, _name) in tracked
             if full or pid in self._newcomers or (force_full and role.startswith("worker-"))
-        }
-        self._newcomers -= in_full
+        } - own.keys()
+        for pid in in_full:
+            self._newcomers.pop(pid, None)
         c0 = time.thread_time()
         # Forced: the caller waits, so read at once; on the sampler's own schedule, in turn.
         readings, cost = self._read_in_full(
             [proc for pid, (proc, _role, _name) in tracked if pid in in_full], at_once=force_full
         )
+        readings.update(own)
+        in_full |= own.keys()
         rows: list[ProcessMemory] = []
         gone: list[tuple[str, int]] = []
         for pid, (proc, role, name) in tracked:
@@ -266,6 +280,26 @@ class MemorySampler:
         self.sweeps += 1
         return event
 
+    def _own_readings(self, now: float, wait: bool) -> tuple[dict[int, Any], set[int]]:
+        """New workers' own start-up readings (see ``set_workers``), and (``wait``) the new
+        workers still waiting for theirs: not shown until it comes, or the wait is over and
+        the sampler reads them itself (a spawned worker imports torch for seconds before it
+        starts)."""
+        own: dict[int, Any] = {}
+        waiting: set[int] = set()
+        if self._own_reading is None:
+            return own, waiting
+        for pid, seen in list(self._newcomers.items()):
+            if pid not in self._workers:
+                continue
+            reading = self._own_reading(pid)
+            if reading is not None:
+                own[pid] = reading
+                del self._newcomers[pid]
+            elif wait and now - seen < OWN_READING_WAIT_S:
+                waiting.add(pid)
+        return own, waiting
+
     def _read_in_full(
         self, procs: list[psutil.Process], at_once: bool
     ) -> tuple[dict[int, Any], float]:
@@ -300,10 +334,11 @@ class MemorySampler:
             return
         self._last_worker_map = dict(workers)
         self._next_discovery = now + DISCOVERY_INTERVAL_S
-        try:
-            children = self._main.children(recursive=True)
-        except psutil.Error:
-            children = []
+        children = descendants(self._main, {pid: t[0] for pid, t in self._tracked.items()})
+        listed = {proc.pid for proc in children}
+        for pid in workers.keys() - listed:  # the engine's own: named even where not listed
+            with contextlib.suppress(psutil.Error):
+                children.append(psutil.Process(pid))
         started: list[tuple[str, int]] = []
         renamed: list[tuple[str, int]] = []
         for proc in children if self._namer is None else [self._main, *children]:
@@ -345,7 +380,7 @@ class MemorySampler:
         if started:
             # A newcomer's USS/PSS at once; the others' on their own schedule (the main
             # process's reading costs the most, and workers start on cores it would take).
-            self._newcomers.update(pid for _role, pid in started)
+            self._newcomers.update((pid, now) for _role, pid in started)
             self._emit(
                 ProcessesChanged(now - self._t0, started=tuple(started), exited=tuple(renamed))
             )

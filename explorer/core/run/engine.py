@@ -21,7 +21,6 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-import psutil
 from torch.utils.data import DataLoader
 
 from ..datasets.dataset_factory import BuiltDataset, build_dataset
@@ -42,6 +41,7 @@ from .events import (
     RunStarted,
 )
 from .spawn_payload import via_file
+from .start_up import StartUpReadings
 from .worker_death import dead_workers, explain
 
 log = logging.getLogger(__name__)
@@ -74,9 +74,9 @@ def die_with_parent() -> None:
 PR_SET_PDEATHSIG = 1
 
 
-def record_start_up_uss(array: Any, worker_id: int) -> None:
-    """``worker_init_fn``: the worker's USS once it has started, before its first sample: the
-    baseline against which copy-on-read is measured.
+def worker_start_up(readings: StartUpReadings, worker_id: int) -> None:
+    """``worker_init_fn``: the worker reads its own memory once it has started, before its
+    first sample (see ``start_up``): the baseline against which copy-on-read is measured.
 
     It also makes the worker ignore SIGINT. Ctrl+C in a terminal goes to the whole process
     group: a worker interrupted mid-put would die holding the queue's lock, or leave its
@@ -85,10 +85,7 @@ def record_start_up_uss(array: Any, worker_id: int) -> None:
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     die_with_parent()
-    try:
-        array[worker_id] = psutil.Process().memory_full_info().uss
-    except (psutil.Error, OSError):
-        array[worker_id] = 0
+    readings.record(worker_id)
 
 
 def run(config: RunConfig, emit: Emit, stop: threading.Event | None = None) -> RunFinished:
@@ -129,7 +126,7 @@ def run(config: RunConfig, emit: Emit, stop: threading.Event | None = None) -> R
             now,
             counts,
             sampler,
-            loader.start_up_uss,
+            loader.start_up,
             preview,
         )
         reason, details = "", ""
@@ -165,16 +162,16 @@ class _Loader:
             raise DatasetError(
                 "--shuffle does not apply to an IterableDataset: it decides its own order"
             )
-        self.start_up_uss: Any = None  # each worker's USS at the end of its start-up
+        self.start_up: StartUpReadings | None = None  # each worker's, once it has started
         self._payload = None
         extra: dict[str, Any] = {}
         if config.workers:
             context = multiprocessing.get_context(config.resolved_start_method)
-            self.start_up_uss = context.Array("q", config.workers, lock=False)
+            self.start_up = StartUpReadings(context, config.workers)
             extra = {
                 "multiprocessing_context": context,
                 "persistent_workers": config.persistent_workers,
-                "worker_init_fn": functools.partial(record_start_up_uss, self.start_up_uss),
+                "worker_init_fn": functools.partial(worker_start_up, self.start_up),
             }
             if config.prefetch_factor is not None:
                 extra["prefetch_factor"] = config.prefetch_factor
@@ -267,7 +264,7 @@ def _iterate(
     now: Callable[[], float],
     counts: _Counts,
     sampler: MemorySampler,
-    start_up_uss: Any,
+    start_up: StartUpReadings | None,
     preview: PreviewMaker,
 ) -> str:
     try:
@@ -290,7 +287,7 @@ def _iterate(
             interruptible(iterator, stop)
             if not config.persistent_workers:
                 working = set()
-            sampler.set_workers(worker_pids(iterator))
+            sampler.set_workers(worker_pids(iterator), start_up.of_pid if start_up else None)
             in_epoch = 0
             while True:
                 if stop.is_set():
@@ -319,9 +316,9 @@ def _iterate(
                 emit(event)
                 preview.offer(batch, event)
                 del batch  # the loop holds no batch while it steps (the preview may)
-                if event.worker is not None and event.worker not in working:
+                if event.worker is not None and event.worker not in working and start_up:
                     working.add(event.worker)
-                    sampler.mark_working(event.worker, start_up_uss[event.worker])
+                    sampler.mark_working(event.worker, start_up.uss(event.worker))
                 if config.step_ms:
                     time.sleep(config.step_ms / 1000)  # the model's step, as the host sees it
                 counts.loop_end = time.monotonic()
