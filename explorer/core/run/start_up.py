@@ -31,7 +31,10 @@ class StartUpReadings:
     processes) are never given the last epoch's readings."""
 
     def __init__(self, context: Any, workers: int) -> None:
-        self._array = context.Array("q", workers * _FIELDS)
+        # No lock: a worker that Stop kills while holding one would hold it forever. Each slot
+        # is written by one worker at a time, the pid last, so a reader asking for that pid
+        # sees a whole reading.
+        self._array = context.Array("q", workers * _FIELDS, lock=False)
 
     def record(self, worker_id: int) -> None:
         """In the worker: read this process in full and leave the reading in its slot."""
@@ -41,18 +44,16 @@ class StartUpReadings:
         except (psutil.Error, OSError):
             values = (os.getpid(), 0, 0, 0)
         start = worker_id * _FIELDS
-        with self._array.get_lock():
-            self._array[start : start + _FIELDS] = values
+        self._array[start + 1 : start + _FIELDS] = values[1:]
+        self._array[start] = values[0]
 
     def uss(self, worker_id: int) -> int:
         """The USS worker ``worker_id`` read last (0: not yet, or it could not read itself)."""
-        with self._array.get_lock():
-            return int(self._array[worker_id * _FIELDS + 2])
+        return int(self._array[worker_id * _FIELDS + 2])
 
     def of_pid(self, pid: int) -> Reading | None:
         """The start-up reading of the worker with process id ``pid``, once it has one."""
-        with self._array.get_lock():
-            values = list(self._array)
+        values = list(self._array)
         for start in range(0, len(values), _FIELDS):
             if values[start] == pid:
                 rss, uss, pss = values[start + 1 : start + _FIELDS]
