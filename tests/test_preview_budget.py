@@ -43,9 +43,10 @@ def _maker(cost_s: float, monkeypatch) -> tuple[PreviewMaker, threading.Semaphor
 
 
 def test_a_costly_preview_spaces_the_next_one_out(monkeypatch):
-    maker, made = _maker(0.005, monkeypatch)  # 5 ms: at 1% of a core, one each 0.5 s
+    maker, made = _maker(0.005, monkeypatch)  # 5 ms: one each 0.5 s at 1% of a core
+    expected_gap = 0.005 / maker_module.PREVIEW_BUDGET
     count = _offer_for(maker, 1.2, made)
-    assert maker.gap >= 0.5 * 0.8
+    assert maker.gap >= expected_gap * 0.8
     assert 2 <= count <= 4  # at 0.1 s it would be about 12
 
 

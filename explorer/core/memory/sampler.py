@@ -114,7 +114,7 @@ class MemorySampler:
         emit: Callable[[object], None],
         t0: float,
         interval: float = 0.1,
-        full_budget: float = 0.01,
+        full_budget: float = 0.005,
         root: int | None = None,
         namer: Namer | None = None,
     ) -> None:

@@ -70,7 +70,10 @@ def _fit(im: Image.Image, size: int) -> np.ndarray:
     if max(h, w) > size:
         scale = size / max(h, w)
         # BOX averages each target pixel's area: the right filter to shrink, and the fastest.
-        im = im.resize((max(1, round(w * scale)), max(1, round(h * scale))), Image.Resampling.BOX)
+        # ``reducing_gap=1``: whole factors first (``reduce``, a box average too), then BOX:
+        # 224 -> 96 px in 0.126 ms instead of 0.170 (mean difference: 1 grey level of 255).
+        size_wh = (max(1, round(w * scale)), max(1, round(h * scale)))
+        im = im.resize(size_wh, Image.Resampling.BOX, reducing_gap=1.0)
     return np.array(im)
 
 

@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 _BLANK = np.zeros((1, 1, 3), dtype=np.uint8)
 _NOT_IMAGE = np.zeros((8, 8, 3), dtype=np.uint8)
 _STOP = object()
-PREVIEW_BUDGET = 0.01  # of one core
+PREVIEW_BUDGET = 0.005  # of one core
 MAX_GAP_S = 2.0
 
 
