@@ -4,6 +4,8 @@ already gone is said to be gone."""
 import multiprocessing
 import time
 
+import psutil
+
 from explorer.core.memory.sampler import MemorySampler
 from explorer.core.run.events import MemorySweep, ProcessesChanged
 
@@ -28,10 +30,10 @@ def test_every_worker_is_read_in_full_at_once_and_a_gone_one_is_said_gone():
         sampler.sweep()  # finds them
         procs[2].kill()
         procs[2].join(5)
-        sweep = sampler.sweep(force_full=True, workers_only=True)
-        assert isinstance(sweep, MemorySweep) and not sweep.full  # the main process: RSS only
+        sweep = sampler.sweep(force_full=True)  # what the engine's sync does
+        assert isinstance(sweep, MemorySweep) and sweep.full
         rows = {r.pid: r for r in sweep.rows}
-        for p in procs[:2]:
+        for p in [*procs[:2], psutil.Process()]:
             assert rows[p.pid].uss is not None and rows[p.pid].pss is not None
             assert 0 < rows[p.pid].uss <= rows[p.pid].rss
         assert procs[2].pid not in rows

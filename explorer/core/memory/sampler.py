@@ -213,23 +213,18 @@ class MemorySampler:
         finally:
             self.cpu_s = time.thread_time() - cpu0
 
-    def sweep(self, force_full: bool = False, workers_only: bool = False) -> MemorySweep:
-        """Read every tracked process: RSS always; USS and PSS when due, or when forced
-        (``workers_only``: forced for the DataLoader's workers only)."""
+    def sweep(self, force_full: bool = False) -> MemorySweep:
+        """Read every tracked process: RSS always; USS and PSS when due, or when forced."""
         with self._lock:
-            return self._sweep(force_full, workers_only)
+            return self._sweep(force_full)
 
-    def _sweep(self, force_full: bool, workers_only: bool = False) -> MemorySweep:
+    def _sweep(self, force_full: bool) -> MemorySweep:
         now = time.monotonic()
         self._discover(now)
-        full = now >= self._next_full or (force_full and not workers_only)
+        full = now >= self._next_full or force_full
         own, waiting = self._own_readings(now, wait=not force_full)
         tracked = [(pid, t) for pid, t in self._tracked.items() if pid not in waiting]
-        in_full = {
-            pid
-            for pid, (_proc, role, _name) in tracked
-            if full or pid in self._newcomers or (force_full and role.startswith("worker-"))
-        } - own.keys()
+        in_full = {pid for pid, _t in tracked if full or pid in self._newcomers} - own.keys()
         for pid in in_full:
             self._newcomers.pop(pid, None)
         c0 = time.thread_time()
