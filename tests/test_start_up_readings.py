@@ -22,6 +22,7 @@ def test_a_reading_belongs_to_the_process_that_took_it():
     ctx = multiprocessing.get_context("fork")
     readings = StartUpReadings(ctx, 2)
     first, go = _worker(ctx, readings, 0)
+    started = [first]
     try:
         assert readings.of_pid(first.pid) is None  # not read yet
         go.set()
@@ -32,11 +33,13 @@ def test_a_reading_belongs_to_the_process_that_took_it():
         assert readings.uss(0) == own.uss and readings.uss(1) == 0
 
         second, go = _worker(ctx, readings, 0)  # the next epoch's worker 0
+        started.append(second)
         assert readings.of_pid(second.pid) is None  # the last one's reading is not its own
         go.set()
         second.join(30)
         assert readings.of_pid(second.pid) is not None
         assert readings.of_pid(first.pid) is None  # its slot now holds the new reading
     finally:
-        for proc in multiprocessing.active_children():
+        for proc in started:
             proc.kill()
+            proc.join(5)

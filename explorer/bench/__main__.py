@@ -11,6 +11,7 @@ import json
 import os
 import platform
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -103,8 +104,6 @@ def _probe(args: list[str], env: dict[str, str] | None = None, timeout: float = 
 
 
 def _median_probe(args: list[str], key: str, repeats: int, env: dict | None = None) -> float:
-    import statistics
-
     return statistics.median(_probe(args, env)[key] for _ in range(repeats))
 
 
@@ -213,8 +212,6 @@ def _trace_cost(b: _Bench) -> None:
     """A small training job (``explorer.bench.train_small``: 2 workers, a transform chain, a
     conv model) traced against the same job plain, in alternated pairs; each run's figure is
     the job's own wall time, printed by the job, so the explorer's start-up is not counted."""
-    import statistics
-
     from .pair_stats import pairs, ratios
 
     job = [sys.executable, "-m", "explorer.bench.train_small"]
@@ -289,8 +286,6 @@ def _scan(b: _Bench) -> None:
 
 
 def _startup(b: _Bench) -> None:
-    import statistics
-
     # Alternated pairs, as every ratio here: three app launches then three bare ones came out
     # 1.55x apart once (the app's launched while the 100,000 files of the scan before were
     # being written back to disk), 1.14-1.20x in the other sets of the same hour.
