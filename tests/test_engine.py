@@ -80,6 +80,34 @@ def test_each_epoch_ends_with_every_process_read_in_full_while_its_workers_live(
         assert first.uss == baselines[pid] and first.pss is not None
 
 
+def test_the_sampler_is_told_when_each_epoch_will_end(monkeypatch):
+    """So that its own full readings give way to the epoch-end sync (see expect_sync): each
+    estimate, made at the epoch's pace so far, comes true within half the time left."""
+    from explorer.core.memory.sampler import MemorySampler
+
+    said, synced = [], []
+    expect, sync = MemorySampler.expect_sync, MemorySampler.sync
+
+    def spy_expect(self, at):
+        said.append((time.monotonic(), at))
+        expect(self, at)
+
+    def spy_sync(self):
+        synced.append(time.monotonic())
+        sync(self)
+
+    monkeypatch.setattr(MemorySampler, "expect_sync", spy_expect)
+    monkeypatch.setattr(MemorySampler, "sync", spy_sync)
+    cfg = RunConfig(random="400:3x8x8", workers=2, batch_size=20, epochs=2, step_ms=15)
+    finished, _ = run_collect(cfg)
+    assert finished.status == "completed" and len(synced) == 2
+    for start, end in ((0.0, synced[0]), (synced[0], synced[1])):
+        estimates = [(t, at) for t, at in said if start < t < end]
+        assert len(estimates) == 19  # after every batch but the epoch's last
+        for t, at in estimates[5:]:
+            assert abs(at - end) <= 0.5 * (end - t) + 0.05
+
+
 def test_workers_zero_reports_no_worker_and_epochs_and_max_batches():
     cfg = RunConfig(random="100:4", batch_size=10, epochs=3, max_batches=25)
     finished, events = run_collect(cfg)

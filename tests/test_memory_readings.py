@@ -1,11 +1,12 @@
 """The end of an epoch reads every worker, in full, before it goes: all at once, and a worker
-already gone is said to be gone."""
+already gone is said to be gone; the sampler's own full readings give way to it."""
 
 import multiprocessing
 import time
 
 import psutil
 
+from explorer.core.memory import sampler as sampler_module
 from explorer.core.memory.sampler import MemorySampler
 from explorer.core.run.events import MemorySweep, ProcessesChanged
 
@@ -44,3 +45,21 @@ def test_every_worker_is_read_in_full_at_once_and_a_gone_one_is_said_gone():
         for p in procs:
             p.kill()
             p.join(5)
+
+
+def test_a_full_reading_due_just_before_the_engines_sync_waits_for_the_sync(monkeypatch):
+    """The sync at an epoch's end reads every process in full: a scheduled full reading due
+    shortly before it would read them twice (and the sync, which the loop waits for, would
+    wait for it). One whose sync is far off, or late, goes ahead."""
+    monkeypatch.setattr(sampler_module, "MIN_FULL_INTERVAL_S", 0.0)
+    sampler = MemorySampler(lambda e: None, time.monotonic(), full_budget=1e9)  # always due
+    assert sampler.sweep().full
+    sampler.expect_sync(time.monotonic() + 0.5)
+    assert not sampler.sweep().full
+    sampler.expect_sync(time.monotonic() + 5 * sampler_module.SYNC_AHEAD_S)
+    assert sampler.sweep().full
+    sampler.expect_sync(time.monotonic() - 2 * sampler_module.SYNC_LATE_S)  # a stalled loader
+    assert sampler.sweep().full
+    sampler.expect_sync(time.monotonic() + 0.5)
+    sampler.sync()  # the sync has come: the schedule is the sampler's own again
+    assert sampler.sweep().full

@@ -57,3 +57,9 @@ def test_a_cheap_preview_keeps_the_interval_and_no_gap_exceeds_the_cap(monkeypat
     maker, made = _maker(0.05, monkeypatch)  # 50 ms: the budget would say 5 s
     _offer_for(maker, 0.1, made)
     assert maker.gap == maker_module.MAX_GAP_S
+
+
+def test_the_first_previews_own_cost_spaces_out_the_second(monkeypatch):
+    maker, made = _maker(0.005, monkeypatch)  # 5 ms: the next one a second later
+    count = _offer_for(maker, 0.6, made)
+    assert count == 1  # not a second one at the plain interval (0.1 s) before the cost is known

@@ -35,6 +35,11 @@ MIN_FULL_INTERVAL_S = 0.25
 #: A new worker's row waits this long for the worker's own start-up reading (``set_workers``)
 #: before the sampler reads it in full itself.
 OWN_READING_WAIT_S = 0.5
+#: A scheduled full reading due less than this long before the engine expects to ``sync``
+#: (which reads every process in full) waits for the sync instead; one that is still waiting
+#: ``SYNC_LATE_S`` after the expected moment goes ahead (a loader that stalled).
+SYNC_AHEAD_S = 1.0
+SYNC_LATE_S = 0.5
 
 
 def helper_role(proc: psutil.Process, parent_pid: int | None = None) -> str | None:
@@ -137,6 +142,7 @@ class MemorySampler:
         self._helpers = 0
         self._next_discovery = 0.0
         self._next_full = 0.0
+        self._sync_at: float | None = None  # when the engine expects to sync (monotonic)
         self._newcomers: dict[int, float] = {}  # read in full at the next sweep; seen when
         self._own_reading: OwnReading | None = None
         self._last_in_full = True
@@ -187,11 +193,22 @@ class MemorySampler:
             t = time.monotonic() - self._t0
             self._emit(WorkerBaseline(t, f"worker-{worker_id}", pid, baseline_uss))
 
+    def expect_sync(self, at: float | None) -> None:
+        """The engine expects to call ``sync`` at monotonic time ``at`` (the epoch's end,
+        estimated from its batches so far), or no longer expects one (None). A scheduled full
+        reading due within ``SYNC_AHEAD_S`` before then waits for the sync, which reads every
+        process in full anyway: on the bench's lazy JPEG run, one due 0.1 s before the epoch's
+        end read the three processes again (18 ms of CPU on busy cores), and the sync, which
+        the loop waits for, waited for it (96 ms for the main process's reading, at the
+        sampler's low priority)."""
+        self._sync_at = at
+
     def sync(self) -> None:
         """Sweep now, before returning, every process in full, read in parallel (the engine
         calls this at the last batch of an epoch, before its workers exit, so each is
         measured, in full, while alive, and the sum of PSS includes them at their largest).
         It counts as a full sweep for the adaptive schedule."""
+        self._sync_at = None
         if self._thread.is_alive():
             self.sweep(force_full=True)
 
@@ -221,7 +238,7 @@ class MemorySampler:
     def _sweep(self, force_full: bool) -> MemorySweep:
         now = time.monotonic()
         self._discover(now)
-        full = now >= self._next_full or force_full
+        full = force_full or (now >= self._next_full and not self._sync_near(now))
         own, waiting = self._own_readings(now, wait=not force_full)
         tracked = [(pid, t) for pid, t in self._tracked.items() if pid not in waiting]
         in_full = {pid for pid, _t in tracked if full or pid in self._newcomers} - own.keys()
@@ -274,6 +291,12 @@ class MemorySampler:
         self._emit(event)
         self.sweeps += 1
         return event
+
+    def _sync_near(self, now: float) -> bool:
+        """Whether the engine's next ``sync`` is expected soon enough to stand for a
+        scheduled full reading (see ``expect_sync``)."""
+        at = self._sync_at
+        return at is not None and now - SYNC_LATE_S <= at <= now + SYNC_AHEAD_S
 
     def _own_readings(self, now: float, wait: bool) -> tuple[dict[int, Any], set[int]]:
         """New workers' own start-up readings (see ``set_workers``), and (``wait``) the new

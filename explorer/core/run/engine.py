@@ -289,6 +289,7 @@ def _iterate(
                 working = set()
             sampler.set_workers(worker_pids(iterator), start_up.of_pid if start_up else None)
             in_epoch = 0
+            epoch_t0 = time.monotonic()
             while True:
                 if stop.is_set():
                     return "stopped"
@@ -321,7 +322,7 @@ def _iterate(
                     sampler.mark_working(event.worker, start_up.uss(event.worker))
                 if config.step_ms:
                     time.sleep(config.step_ms / 1000)  # the model's step, as the host sees it
-                counts.loop_end = time.monotonic()
+                counts.loop_end = done = time.monotonic()
                 counts.batches += 1
                 counts.samples += event.samples
                 in_epoch += 1
@@ -330,6 +331,8 @@ def _iterate(
                     # measure them, in full, now
                     sampler.sync()
                     counts.synced = True
+                elif batches and config.workers:  # when that will be, at this epoch's pace
+                    sampler.expect_sync(done + (done - epoch_t0) / in_epoch * (batches - in_epoch))
                 if config.max_batches is not None and counts.batches >= config.max_batches:
                     return "completed"
                 if config.steady_s is not None and counts.steady_over(config.steady_s):
