@@ -197,10 +197,11 @@ class MemorySampler:
         """The engine expects to call ``sync`` at monotonic time ``at`` (the epoch's end,
         estimated from its batches so far), or no longer expects one (None). A scheduled full
         reading due within ``SYNC_AHEAD_S`` before then waits for the sync, which reads every
-        process in full anyway: on the bench's lazy JPEG run, one due 0.1 s before the epoch's
-        end read the three processes again (18 ms of CPU on busy cores), and the sync, which
-        the loop waits for, waited for it (96 ms for the main process's reading, at the
-        sampler's low priority)."""
+        process in full anyway. On the bench's lazy JPEG run, one due 0.1 s before the epoch's
+        end read the three processes again (18 ms of CPU on busy cores), and a sync that came
+        meanwhile, which the loop waits for, would have waited for it (a sweep holds the lock;
+        the main process's reading took 96 ms at the sampler's low priority and ended 6 ms
+        before the sync)."""
         self._sync_at = at
 
     def sync(self) -> None:
