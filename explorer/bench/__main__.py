@@ -112,9 +112,10 @@ class _Bench:
 
     def __init__(self, quick: bool) -> None:
         self.quick = quick
-        # Pairs. A/A medians of 3 were off by up to 5%. Pairs' ratios here spread with a
-        # standard deviation of about 6% (0.88-1.16 within one set): the median of 7 pairs has
-        # a standard error of 2.8%, of 11 pairs 2.3%, against goals 3% from 1.
+        # Pairs. A/A medians of 3 were off by up to 5%. The ratios' pairs spread with a
+        # standard deviation of 4-8% in two full sets here (docs/benchmark-2026-11-26g, h; 14%
+        # in the noisiest hour): at 6% the median of 7 pairs has a standard error of 2.8%,
+        # of 11 pairs 2.3%, against goals 3% from 1.
         self.repeats = 5 if quick else 11
         self.tmp = Path(tempfile.mkdtemp(prefix="dle-bench-"))
         self.figures: list[Figure] = []
