@@ -68,3 +68,17 @@ def test_the_gui_collector_rests_while_paused(qtbot):
         gc_on_gui_thread.resume_collections()
         if was_enabled:
             gc.enable()
+
+
+def test_torch_loaded_during_a_run_leaves_the_memory_trim_to_the_runs_end(window, monkeypatch):
+    from explorer.gui import app as gui_app
+
+    trims: list[bool] = []
+    monkeypatch.setattr(gui_app, "trim_memory", lambda: trims.append(True))
+    monkeypatch.setattr(gui_app, "freeze_long_lived_once", lambda: None)  # once per process
+    monkeypatch.setattr(window.runs, "is_running", lambda: True)
+    gui_app.after_warm_up(window)
+    assert trims == []  # it would hold the run's threads' allocations as its workers start
+    monkeypatch.setattr(window.runs, "is_running", lambda: False)
+    gui_app.after_warm_up(window)
+    assert trims == [True]

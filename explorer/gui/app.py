@@ -62,17 +62,23 @@ WINDOW_OPTIONS = (
 )
 
 
-def _warm_up() -> None:
+def _warm_up(window: MainWindow) -> None:
     """Load torch and the engine in the background; the GUI thread's collector rests
     meanwhile, and what they made is then frozen out of its sight."""
-
-    def loaded() -> None:
-        trim_memory()  # the sources PySide's import hook read while torch loaded
-        freeze_long_lived_once()
-        resume_collections()
-
     pause_collections()
-    warm_up_in_background(then=loaded)
+    warm_up_in_background(then=lambda: after_warm_up(window))
+
+
+def after_warm_up(window: MainWindow) -> None:
+    """On the warm-up thread, once torch has loaded: give back the sources PySide's import
+    hook read meanwhile, unless a run has started (Run pressed while torch still loaded).
+    ``malloc_trim`` holds every thread's allocations while it works, 16-32 ms here, which
+    then fell on the run's start, where forking the workers already holds the interpreter
+    lock; the run's end trims anyway."""
+    if not window.runs.is_running():
+        trim_memory()
+    freeze_long_lived_once()
+    resume_collections()
 
 
 #: How long a thread may keep the interpreter lock while another waits for it (Python's
@@ -125,7 +131,7 @@ def run_gui(args: argparse.Namespace, given: frozenset[str] = frozenset()) -> in
     window.controls.apply_options({k: getattr(args, k) for k in WINDOW_OPTIONS if k in given})
     window.show()
     # torch and the engine load now, beside the idle window, not on the first Run's thread
-    QTimer.singleShot(0, _warm_up)
+    QTimer.singleShot(0, lambda: _warm_up(window))
     probe = os.environ.get("DLE_PROBE")
     if probe:  # the benchmark's start-up and idle-memory probes (explorer.bench)
         run_probe(app, window, probe)
