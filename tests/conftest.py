@@ -128,7 +128,7 @@ def window(qtbot, settings):
     assert not w.runs.is_running(), "a run's QThread outlived the window"
 
 
-def run_engine(config, stop=None):
+def run_engine(config, stop=None, **options):
     """Run the engine off the main thread, as the window does; return (finished, events).
 
     On the main thread, the DataLoader installs a process-wide SIGCHLD handler that raises in
@@ -145,7 +145,9 @@ def run_engine(config, stop=None):
         with lock:
             events.append(e)
 
-    thread = threading.Thread(target=lambda: out.setdefault("f", engine.run(config, emit, stop)))
+    thread = threading.Thread(
+        target=lambda: out.setdefault("f", engine.run(config, emit, stop, **options))
+    )
     thread.start()
     thread.join(120)
     assert not thread.is_alive(), "the run did not end"

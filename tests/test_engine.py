@@ -216,3 +216,41 @@ def test_the_test_process_never_gets_torchs_sigchld_handler():
     import signal
 
     assert signal.getsignal(signal.SIGCHLD) in (signal.SIG_DFL, None)
+
+
+def test_the_window_is_asked_once_before_the_first_workers_are_forked():
+    """``before_workers`` is where the window finishes drawing the run's start: it comes after
+    the run's first events and before any worker exists, once per run."""
+    from explorer.core.run.events import RunStarted
+
+    events, calls = [], []
+
+    def before_workers():
+        calls.append(([type(e) for e in events], children_alive()))
+
+    cfg = RunConfig(random="300:3x8x8", workers=2, batch_size=50, epochs=2)
+    thread = threading.Thread(
+        target=lambda: engine.run(cfg, events.append, before_workers=before_workers)
+    )
+    thread.start()
+    thread.join(120)
+    assert isinstance(events[-1], RunFinished) and events[-1].status == "completed"
+    assert len(calls) == 1  # not again before the second epoch's workers
+    seen, alive = calls[0]
+    assert seen[0] is RunStarted and DatasetReady in seen and EpochStarted in seen
+    assert alive == []
+
+
+def test_stop_pressed_while_the_window_catches_up_starts_no_worker():
+    stop = threading.Event()
+    cfg = RunConfig(random="300:3x8x8", workers=2, batch_size=50)
+    finished, events = run_collect(cfg, stop, before_workers=stop.set)
+    assert finished.status == "stopped" and finished.batches == 0
+    assert not of(events, ProcessesChanged)  # no worker ever started
+
+
+def test_runs_without_workers_never_wait_for_a_window():
+    calls = []
+    cfg = RunConfig(random="300:3x8x8", workers=0, batch_size=50)
+    finished, _ = run_collect(cfg, before_workers=lambda: calls.append(1))
+    assert finished.status == "completed" and calls == []

@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from PySide6.QtCore import Slot
+from PySide6.QtCore import Signal, Slot
 
 from ...core.memory.sampler import yield_cpu
 from ...core.run.config import RunConfig
@@ -21,8 +21,17 @@ from .event_relay import EventRelay
 #: before. The tracer leaves the user's job at the priority it was given.
 ENGINE_NICENESS = 5
 
+#: The longest the engine waits for the window to draw the run's start before it forks its
+#: workers (see ``engine.run``'s ``before_workers``): a window that is slower than this
+#: (a modal dialog, a machine under load) only delays the run's start, never stops it.
+CATCH_UP_TIMEOUT_S = 0.5
+
 
 class EngineWorker(EventRelay):
+    #: Asked on the engine's thread before the run's first workers are forked, with a
+    #: threading.Event to set once the window has handled (and drawn) what came before.
+    catchUp = Signal(object)
+
     def __init__(
         self, config: RunConfig | TraceConfig, recording: Callable[[object], None] | None = None
     ) -> None:
@@ -51,4 +60,10 @@ class EngineWorker(EventRelay):
 
         freeze_long_lived_once()  # torch's objects: never garbage, never walked again
         yield_cpu(ENGINE_NICENESS)
-        engine.run(self.config, emit, self._stop)
+        engine.run(self.config, emit, self._stop, before_workers=self._wait_for_window)
+
+    def _wait_for_window(self) -> None:
+        """Until the window has caught up with the run's start (or the timeout)."""
+        caught_up = threading.Event()
+        self.catchUp.emit(caught_up)
+        caught_up.wait(CATCH_UP_TIMEOUT_S)

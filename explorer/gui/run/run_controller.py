@@ -4,10 +4,11 @@ run ends, and a blocking ``shutdown`` for when the window closes."""
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal
+from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
 
 from ...core.run.config import RunConfig
 from ...core.trace.session import TraceConfig
@@ -44,10 +45,17 @@ class RunController(QObject):
         # event queue, which is blocked while shutdown() waits.
         worker.finished.connect(thread.quit, Qt.ConnectionType.DirectConnection)
         thread.finished.connect(self._on_thread_finished)
+        worker.catchUp.connect(self._caught_up)  # queued: the window's own thread
         self._thread, self._worker = thread, worker
         self.workerCreated.emit(worker)
         thread.start()
         return True
+
+    @Slot(object)
+    def _caught_up(self, event: threading.Event) -> None:
+        """Delivered after the run's earlier events; the zero timer lets the window paint
+        what they changed before the engine goes on."""
+        QTimer.singleShot(0, event.set)
 
     def stop(self) -> None:
         if self._worker is not None:
