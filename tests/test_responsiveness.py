@@ -10,6 +10,8 @@ import json
 import subprocess
 import sys
 
+from conftest import children_alive
+
 from explorer.core.run import warm_up
 from explorer.gui import gc_on_gui_thread
 
@@ -82,3 +84,60 @@ def test_torch_loaded_during_a_run_leaves_the_memory_trim_to_the_runs_end(window
     monkeypatch.setattr(window.runs, "is_running", lambda: False)
     gui_app.after_warm_up(window)
     assert trims == [True]
+
+
+def test_the_engine_forks_its_workers_once_the_window_has_caught_up(qtbot, window, monkeypatch):
+    """The window answers the engine's wait itself: were it left to the timeout, the
+    workers would not have started within the first half of it."""
+    from explorer.gui.run import engine_worker
+
+    monkeypatch.setattr(engine_worker, "CATCH_UP_TIMEOUT_S", 60.0)
+    window.controls.apply_options({"random": "20000:3x16x16", "workers": 2, "batch_size": 32})
+    window.controls.set_source("random")
+    asked: list[bool] = []
+    window.runs.workerCreated.connect(lambda w: w.catchUp.connect(lambda _e: asked.append(True)))
+    assert window.start_run()
+    qtbot.waitUntil(lambda: len(children_alive()) >= 2, timeout=20_000)
+    assert asked == [True]
+    window.runs.stop()
+    qtbot.waitUntil(lambda: not window.runs.is_running(), timeout=10_000)
+
+
+def test_the_memory_given_back_after_a_run_is_given_back_off_the_windows_thread(
+    qtbot, window, monkeypatch
+):
+    import threading
+
+    from explorer.core.memory import memory_trim
+
+    threads: list[str] = []
+    monkeypatch.setattr(
+        memory_trim, "trim_memory", lambda: threads.append(threading.current_thread().name)
+    )
+    window.controls.apply_options({"random": "200:3x8x8", "workers": 0, "batch_size": 50})
+    window.controls.set_source("random")
+    assert window.start_run()
+    qtbot.waitUntil(lambda: not window.runs.is_running(), timeout=30_000)
+    qtbot.waitUntil(lambda: bool(threads), timeout=5_000)
+    assert threads == ["trim-memory"]
+
+
+def test_modules_imported_after_the_window_are_not_read_into_the_line_cache(tmp_path):
+    """PySide6 would read each one's whole source to look for its name (torch: 512,000 lines
+    kept in memory); whether a module uses PySide is still told."""
+    import linecache
+
+    import explorer.gui  # noqa: F401  (the window's modules, PySide6 first)
+    from explorer.gui.pyside_sources import uses_pyside
+
+    (tmp_path / "plain_module_for_test.py").write_text("import json\nVALUE = 1\n")
+    (tmp_path / "qt_module_for_test.py").write_text("from PySide6.QtCore import QObject\n")
+    sys.path.insert(0, str(tmp_path))
+    try:
+        import plain_module_for_test as plain  # an import statement: PySide6's hook sees it
+        import qt_module_for_test as qt
+    finally:
+        sys.path.remove(str(tmp_path))
+    assert plain.VALUE == 1
+    assert str(tmp_path / "plain_module_for_test.py") not in linecache.cache
+    assert not uses_pyside(plain) and uses_pyside(qt)

@@ -10,6 +10,10 @@ os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 
 import PySide6.QtCore  # noqa: F401  (bind pyqtgraph to PySide6)
 
-from .main_window import MainWindow
+from .pyside_sources import stop_reading_sources
+
+stop_reading_sources()  # before pyqtgraph, numpy and torch are imported
+
+from .main_window import MainWindow  # noqa: E402
 
 __all__ = ["MainWindow"]

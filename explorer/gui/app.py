@@ -70,8 +70,8 @@ def _warm_up(window: MainWindow) -> None:
 
 
 def after_warm_up(window: MainWindow) -> None:
-    """On the warm-up thread, once torch has loaded: give back the sources PySide's import
-    hook read meanwhile, unless a run has started (Run pressed while torch still loaded).
+    """On the warm-up thread, once torch has loaded: give back what the import freed,
+    unless a run has started (Run pressed while torch still loaded).
     ``malloc_trim`` holds every thread's allocations while it works, 16-32 ms here, which
     then fell on the run's start, where forking the workers already holds the interpreter
     lock; the run's end trims anyway."""

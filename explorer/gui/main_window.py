@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 from ..core.datasets.sample_images import ensure_sample_folder
 from ..core.errors import ConfigError
 from ..core.health.scan import scan_folder
-from ..core.memory.memory_trim import trim_memory
+from ..core.memory.memory_trim import trim_memory_in_background
 from ..core.record.recording import SUFFIX
 from ..core.run.events import (
     BatchDone,
@@ -411,7 +411,8 @@ class MainWindow(QMainWindow):
         # keeps those of ranges gone by until its 10 MiB are full: 7 MiB of the idle window's
         # resident memory after a run. Live axes are drawn again as they are needed.
         QPixmapCache.clear()
-        trim_memory()  # what the run freed goes back to the system, not kept by malloc
+        # What the run freed goes back to the system, not kept by malloc; off this thread.
+        trim_memory_in_background()
         self.recordings.run_ended()
         self.controls.set_running(False)
         self.status.show_preparing(False)

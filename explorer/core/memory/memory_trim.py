@@ -4,10 +4,9 @@ glibc keeps memory that a thread freed in that thread's arena, so after a run th
 process can look hundreds of MiB bigger than it is. ``malloc_trim(0)`` returns free pages of
 every arena to the kernel. Elsewhere (macOS, musl) it does nothing.
 
-Python's ``linecache`` is emptied too: once PySide6 is loaded it reads the source of every
-module imported after it (``shibokensupport.feature`` looks for "PySide6" in each), so torch
-and whatever a run imports would otherwise stay in memory as text. Tracebacks read it again
-when they need it.
+Python's ``linecache`` is emptied too: whatever read sources into it (tracebacks, a user's
+dataset code shown in an error) reads them again when it needs them. (PySide6 would read the
+source of every module imported after it; the window stops that: ``gui.pyside_sources``.)
 """
 
 from __future__ import annotations
@@ -16,6 +15,7 @@ import ctypes
 import ctypes.util
 import functools
 import linecache
+import threading
 
 
 @functools.cache
@@ -32,3 +32,12 @@ def trim_memory() -> bool:
     linecache.clearcache()
     trim = _malloc_trim()
     return bool(trim(0)) if trim is not None else False
+
+
+def trim_memory_in_background() -> threading.Thread:
+    """``trim_memory`` on a thread of its own, for a thread that must not wait: it took
+    16-53 ms here after a window's first run, which on the window's thread stopped it for
+    as long. Only a thread that allocates from the arena being trimmed waits meanwhile."""
+    thread = threading.Thread(target=trim_memory, name="trim-memory", daemon=True)
+    thread.start()
+    return thread
