@@ -114,6 +114,36 @@ def test_replay_shows_what_the_live_run_showed(qtbot, window, tmp_path):
     assert not window.recordings.is_open() and bar.isHidden()
 
 
+def test_record_saves_each_run_without_the_window_waiting_for_the_file(
+    qtbot, settings, tmp_path, monkeypatch
+):
+    """``--record FILE``: the run's recording is copied there once its writer has finished;
+    the window never joins the writer's thread (after a stopped run it may still compress
+    what had queued up)."""
+    from explorer.core.record.recording import RecordingWriter
+    from explorer.gui import MainWindow
+
+    def joined(self, timeout=30.0):
+        raise AssertionError("the window waited for the recording")
+
+    target = tmp_path / "saved.dlxrec"
+    window = MainWindow(settings, record_to=str(target))
+    qtbot.addWidget(window)
+    window.controls.apply_options(
+        {"random": "300:3x8x8", "batch_size": 30, "workers": 0, "epochs": 1}
+    )
+    window.controls.set_source("random")
+    monkeypatch.setattr(RecordingWriter, "close", joined)
+    try:
+        with qtbot.waitSignal(window.recordings.message, timeout=30000) as said:
+            _run_and_wait(qtbot, window)
+        assert said.args == [f"Recording saved to {target}", False]
+        assert load_recording(target).finished.samples == 300
+    finally:
+        monkeypatch.undo()
+        window.close()
+
+
 def test_opening_a_bad_recording_says_why_and_keeps_the_window(qtbot, window, tmp_path):
     junk = tmp_path / "junk.dlxrec"
     junk.write_text("not a recording")

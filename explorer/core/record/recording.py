@@ -115,6 +115,10 @@ class RecordingWriter:
             self._ended.set()
             self._queue.put(_END)
 
+    def is_complete(self) -> bool:
+        """Whether the recording has ended and its file is complete (does not wait)."""
+        return self._ended.is_set() and not self._thread.is_alive()
+
     def close(self, timeout: float = 30.0) -> bool:
         """End the recording and wait until the file is complete; False if it is not yet."""
         self.finish()

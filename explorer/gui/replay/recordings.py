@@ -7,10 +7,11 @@ from __future__ import annotations
 import logging
 import shutil
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from ...core.record.recording import (
     SUFFIX,
@@ -26,6 +27,10 @@ from .replay_bar import ReplayBar
 from .replay_player import ReplayPlayer
 
 log = logging.getLogger(__name__)
+
+#: How often, and how long, the window looks whether a finished run's recording is complete.
+WRITE_POLL_MS = 50
+WRITE_TIMEOUT_S = 30.0
 
 
 class Recordings(QObject):
@@ -70,16 +75,35 @@ class Recordings(QObject):
         return done
 
     def run_ended(self) -> None:
-        if not self._finish_writing():
-            self.message.emit("The recording is still being written; save it in a moment.", True)
+        """Save the run's recording where ``--record`` says once its writer has finished.
+        The window does not wait for that: after a stopped run the writer still pickles and
+        compresses what had queued up (90 ms after a JPEG run here, thumbnails and all)."""
+        writer, path = self._writer, self.last_run
+        if writer is None or path is None:
             return
-        if self.save_to and self.last_run is not None and self.last_run.exists():
-            try:
-                shutil.copyfile(self.last_run, self.save_to)
-            except OSError as exc:
-                self.message.emit(f"Could not save the recording to {self.save_to}: {exc}", True)
-            else:
-                self.message.emit(f"Recording saved to {self.save_to}", False)
+        deadline = time.monotonic() + WRITE_TIMEOUT_S
+
+        def when_written() -> None:
+            if not writer.is_complete():
+                if time.monotonic() < deadline:
+                    QTimer.singleShot(WRITE_POLL_MS, self, when_written)  # none once closed
+                else:
+                    self.message.emit("The recording is still being written; save it later.", True)
+                return
+            if self._writer is writer:
+                self._writer = None
+            if self.save_to and path.exists():
+                self._save_copy(path)
+
+        when_written()
+
+    def _save_copy(self, path: Path) -> None:
+        try:
+            shutil.copyfile(path, self.save_to)
+        except OSError as exc:
+            self.message.emit(f"Could not save the recording to {self.save_to}: {exc}", True)
+        else:
+            self.message.emit(f"Recording saved to {self.save_to}", False)
 
     def save_last_run(self, path: str) -> bool:
         self._finish_writing()
