@@ -63,3 +63,23 @@ def test_a_full_reading_due_just_before_the_engines_sync_waits_for_the_sync(monk
     sampler.expect_sync(time.monotonic() + 0.5)
     sampler.sync()  # the sync has come: the schedule is the sampler's own again
     assert sampler.sweep().full
+
+
+def test_memory_is_trimmed_without_starting_a_process(monkeypatch):
+    """The first trim used to find the C library by running ``ldconfig -p``: a fork of the
+    window's whole process."""
+    import subprocess
+
+    from explorer.core.memory import memory_trim
+
+    started = []
+    real_init = subprocess.Popen.__init__
+
+    def popen(self, *args, **kwargs):
+        started.append(args)
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(subprocess.Popen, "__init__", popen)
+    memory_trim._malloc_trim.cache_clear()
+    assert memory_trim.trim_memory() is True  # glibc, on this project's machines
+    assert started == []

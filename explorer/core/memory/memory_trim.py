@@ -20,9 +20,15 @@ import threading
 
 @functools.cache
 def _malloc_trim():  # type: ignore[no-untyped-def]
+    """glibc's ``malloc_trim``, looked up among what this process has loaded. Not through
+    ``ctypes.util.find_library``: on Linux that runs ``ldconfig -p``, a fork of this whole
+    process (the window's, 300 MiB, with the interpreter lock held) at its first trim."""
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        return libc.malloc_trim
+        return ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        pass
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
     except (OSError, AttributeError):
         return None
 
@@ -35,9 +41,10 @@ def trim_memory() -> bool:
 
 
 def trim_memory_in_background() -> threading.Thread:
-    """``trim_memory`` on a thread of its own, for a thread that must not wait: it took
-    16-53 ms here after a window's first run, which on the window's thread stopped it for
-    as long. Only a thread that allocates from the arena being trimmed waits meanwhile."""
+    """``trim_memory`` on a thread of its own, for a thread that must not wait: after a
+    window's first run it took 53 ms here (most of it emptying the line cache that PySide6
+    had filled, see ``gui.pyside_sources``), which on the window's thread stopped it for as
+    long. Only a thread that allocates from the arena being trimmed waits meanwhile."""
     thread = threading.Thread(target=trim_memory, name="trim-memory", daemon=True)
     thread.start()
     return thread
