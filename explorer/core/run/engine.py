@@ -98,10 +98,10 @@ def run(
 
     ``before_workers``, if given, is called on this thread once the run's first events are
     out and just before its first worker processes are forked. The window waits there until
-    it has drawn the run's start: forking copies this whole process's page tables with the
+    it has handled the run's start: forking copies this whole process's page tables with the
     interpreter lock held (about 12 ms per worker for 240 MiB here), and then every page the
     window writes to is copied on its first write; on top of the window's busiest moment,
-    the three together stopped it for 80-150 ms."""
+    the three together stopped it for 60-150 ms here."""
     stop = stop or threading.Event()
     t0 = time.monotonic()
 

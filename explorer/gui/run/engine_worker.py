@@ -29,7 +29,7 @@ CATCH_UP_TIMEOUT_S = 0.5
 
 class EngineWorker(EventRelay):
     #: Asked on the engine's thread before the run's first workers are forked, with a
-    #: threading.Event to set once the window has handled (and drawn) what came before.
+    #: threading.Event to set once the window has handled what came before.
     catchUp = Signal(object)
 
     def __init__(

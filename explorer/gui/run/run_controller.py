@@ -53,8 +53,8 @@ class RunController(QObject):
 
     @Slot(object)
     def _caught_up(self, event: threading.Event) -> None:
-        """Delivered after the run's earlier events; the zero timer lets the window paint
-        what they changed before the engine goes on."""
+        """Delivered after the run's earlier events; the zero timer gives the window's event
+        loop a turn to paint what they changed before the engine goes on."""
         QTimer.singleShot(0, event.set)
 
     def stop(self) -> None:
