@@ -130,3 +130,55 @@ def test_a_second_run_starts_in_the_first_runs_frame_without_resizing_the_chart(
         chart.add_sweep(MemorySweep(k / 10, small.rows, False))
         chart.redraw()
     assert view.viewRange()[1][1] < frame[1][1] / 2  # fitted to its own data after
+
+
+def test_the_grid_lies_at_the_axes_ticks_and_the_axes_stay_strips(qapp, qtbot, window):
+    """Each axis is kept as a pixmap of its own area; pyqtgraph's own grid made that area the
+    whole plot (3 MiB of the idle window). The grid is drawn in the view instead, where the
+    axes put their ticks."""
+    window.resize(1500, 860)
+    window.show()
+    qtbot.waitExposed(window)
+    feed(window.chart)
+    qapp.processEvents()
+    plot = window.chart.plot
+    item = plot.getPlotItem()
+    view = item.getViewBox()
+    left, bottom = item.getAxis("left"), item.getAxis("bottom")
+    assert left.boundingRect().width() < view.width() / 4
+    assert bottom.boundingRect().height() < view.height() / 4
+
+    for curve in item.listDataItems():  # the grid alone: no curve in front of it
+        curve.setVisible(False)
+    with_grid = plot.grab().toImage()
+    window.chart.grid.setVisible(False)
+    without = plot.grab().toImage()
+
+    def differs(x: int, y: int) -> bool:
+        return with_grid.pixel(x, y) != without.pixel(x, y)
+
+    box = view.sceneBoundingRect()
+    top, height = int(box.top()) + 2, int(box.height()) - 4
+    x_low, x_high = view.viewRange()[0]
+    major = [v for v in bottom.tickValues(x_low, x_high, view.width())[0][1] if x_low < v < x_high]
+    assert len(major) >= 3
+    for value in major:  # a line down the whole view at each tick of the time axis
+        x = round(plot.mapFromScene(view.mapViewToScene(QPointF(value, 0))).x())
+        rows = [
+            y for y in range(top, top + height) if any(differs(c, y) for c in (x - 1, x, x + 1))
+        ]
+        assert len(rows) > 0.8 * height, value
+    y_low, y_high = view.viewRange()[1]
+    major = [v for v in left.tickValues(y_low, y_high, view.height())[0][1] if y_low < v < y_high]
+    for value in major:  # and across it at each tick of the memory axis
+        y = round(plot.mapFromScene(view.mapViewToScene(QPointF(0, value))).y())
+        x0, width = int(box.left()) + 2, int(box.width()) - 4
+        cols = [x for x in range(x0, x0 + width) if any(differs(x, r) for r in (y - 1, y, y + 1))]
+        assert len(cols) > 0.8 * width, value
+    area = [
+        (x, y)
+        for x in range(int(box.left()), int(box.right()), 3)
+        for y in range(top, top + height, 3)
+    ]
+    ruled = sum(differs(x, y) for x, y in area)
+    assert ruled < 0.2 * len(area)  # lines, not a wash over the whole plot

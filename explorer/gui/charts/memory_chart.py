@@ -32,6 +32,7 @@ from ..palette import DARK, Theme, role_color
 from .plot_style import hold_axis_width, scale_axis_fonts, style_plot
 from .series_buffer import SeriesBuffer
 from .steady_label import SteadyLabel
+from .tick_grid import TickGrid
 
 MiB = 1024.0 * 1024.0
 REDRAW_HZ = 15
@@ -175,7 +176,7 @@ class MemoryChart(QWidget):
         item = self.plot.getPlotItem()
         item.setClipToView(True)
         item.setDownsampling(auto=True, mode="peak")
-        item.showGrid(x=True, y=True, alpha=0.15)
+        self.grid = TickGrid(item, x=True, y=True, alpha=0.15)
         item.setLabel("left", "memory", units="MiB")
         item.setLabel("bottom", "time since the run started", units="s")
         item.getAxis("left").enableAutoSIPrefix(False)

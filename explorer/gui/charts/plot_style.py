@@ -13,7 +13,9 @@ def style_plot(plot: pg.PlotWidget, theme: Theme) -> None:
     """Background and axes (lines and text) in the theme's colours.
 
     Each axis is kept as a pixmap, redrawn only when its ticks or size change: replaying its
-    text every frame cost about 4 ms an axis, most of the GUI thread's time in a run."""
+    text every frame cost about 4 ms an axis, most of the GUI thread's time in a run. A grid
+    goes in the view (``tick_grid.TickGrid``), not in the axes: it would make each axis's
+    pixmap the size of the whole plot."""
     plot.setBackground(theme.background)
     item = plot.getPlotItem()
     for axis in ("left", "bottom"):

@@ -11,6 +11,7 @@ from ..palette import DARK, Theme
 from ..run.run_stats import RunStats
 from .plot_style import scale_axis_fonts, style_plot
 from .series_buffer import SeriesBuffer
+from .tick_grid import TickGrid
 
 
 class ThroughputChart(QWidget):
@@ -26,7 +27,7 @@ class ThroughputChart(QWidget):
         item.setLabel("left", "samples/s")
         item.setLabel("bottom", "time since the run started", units="s")
         item.getAxis("bottom").enableAutoSIPrefix(False)
-        item.showGrid(x=True, y=True, alpha=0.15)
+        self.grid = TickGrid(item, x=True, y=True, alpha=0.15)
         item.setMouseEnabled(x=True, y=False)
         self.curve = self.plot.plot(name="samples/s", pen=pg.mkPen(self.theme.accent, width=2))
         layout = QVBoxLayout(self)

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QToolTip, QVBoxLay
 
 from ..palette import DARK, WORKER_COLORS, Theme
 from .plot_style import scale_axis_fonts, style_plot
+from .tick_grid import TickGrid
 from .timeline_data import ROW, TimelineBar, bar_of, lane_name, lane_worker
 
 MAX_BARS = 4000
@@ -41,7 +42,7 @@ class WorkerTimeline(QWidget):
         item = self.plot.getPlotItem()
         item.setLabel("bottom", "time since the run started", units="s")
         item.getAxis("bottom").enableAutoSIPrefix(False)
-        item.showGrid(x=True, y=False, alpha=0.15)
+        self.grid = TickGrid(item, x=True, y=False, alpha=0.15)
         item.setMouseEnabled(x=True, y=False)
         item.hideButtons()
         self.waitBars = pg.BarGraphItem(x0=[], x1=[], y0=[], y1=[])
