@@ -176,7 +176,7 @@ class MemoryChart(QWidget):
         item = self.plot.getPlotItem()
         item.setClipToView(True)
         item.setDownsampling(auto=True, mode="peak")
-        self.grid = TickGrid(item, x=True, y=True, alpha=0.15)
+        self.grid = TickGrid(self.plot, x=True, y=True, alpha=0.15)
         item.setLabel("left", "memory", units="MiB")
         item.setLabel("bottom", "time since the run started", units="s")
         item.getAxis("left").enableAutoSIPrefix(False)
@@ -464,6 +464,7 @@ class MemoryChart(QWidget):
     def set_theme(self, theme: Theme) -> None:
         self.theme = theme
         style_plot(self.plot, theme)
+        self.grid.update()  # in the axes' new colour
         hold_axis_width(self.plot, AXIS_WIDEST)
         for series in self._series.values():
             series.curve.setPen(pg.mkPen(role_color(series.role, theme), width=2))

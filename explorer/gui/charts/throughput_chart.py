@@ -27,7 +27,7 @@ class ThroughputChart(QWidget):
         item.setLabel("left", "samples/s")
         item.setLabel("bottom", "time since the run started", units="s")
         item.getAxis("bottom").enableAutoSIPrefix(False)
-        self.grid = TickGrid(item, x=True, y=True, alpha=0.15)
+        self.grid = TickGrid(self.plot, x=True, y=True, alpha=0.15)
         item.setMouseEnabled(x=True, y=False)
         self.curve = self.plot.plot(name="samples/s", pen=pg.mkPen(self.theme.accent, width=2))
         layout = QVBoxLayout(self)
@@ -68,4 +68,5 @@ class ThroughputChart(QWidget):
     def set_theme(self, theme: Theme) -> None:
         self.theme = theme
         style_plot(self.plot, theme)
+        self.grid.update()  # in the axes' new colour
         self.curve.setPen(pg.mkPen(theme.accent, width=2))

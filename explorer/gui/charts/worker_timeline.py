@@ -42,7 +42,7 @@ class WorkerTimeline(QWidget):
         item = self.plot.getPlotItem()
         item.setLabel("bottom", "time since the run started", units="s")
         item.getAxis("bottom").enableAutoSIPrefix(False)
-        self.grid = TickGrid(item, x=True, y=False, alpha=0.15)
+        self.grid = TickGrid(self.plot, x=True, y=False, alpha=0.15)
         item.setMouseEnabled(x=True, y=False)
         item.hideButtons()
         self.waitBars = pg.BarGraphItem(x0=[], x1=[], y0=[], y1=[])
@@ -193,6 +193,7 @@ class WorkerTimeline(QWidget):
     def set_theme(self, theme: Theme) -> None:
         self.theme = theme
         style_plot(self.plot, theme)
+        self.grid.update()  # in the axes' new colour
         self._dirty = True
 
     # ----------------------------------------------------------------- interaction
