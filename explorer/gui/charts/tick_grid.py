@@ -73,8 +73,8 @@ class TickGrid:
                 color.setAlpha(int(255 / (level + 1) * self._alpha * fade))
                 levels.append((path, color))
         while len(self._items) < len(levels):
-            # made by the scene, in C++: Qt draws it without asking Python whether it overrides
-            # its paint (a QGraphicsPathItem() made in Python asks, under the lock)
+            # made by the scene: a plain C++ item (one made in Python is a wrapper class that
+            # looks for Python overrides of its virtual methods)
             item = self._view.scene().addPath(QPainterPath(), QPen())
             item.setZValue(-1000)  # under every curve
             item.setVisible(self._visible)
