@@ -46,9 +46,6 @@ class TickGrid:
         for item in self._items:
             item.setVisible(visible)
 
-    def isVisible(self) -> bool:
-        return self._visible
-
     def update(self, *_: object) -> None:
         """Lay the lines out again at the view's range and size, and the axes' colour."""
         rect = self._view.viewRect()
