@@ -96,6 +96,7 @@ class MemoryChart(QWidget):
         self._pids_now: frozenset[int] = frozenset()
         self._pids_at_pss: frozenset[int] = frozenset()
         self._markers: list[pg.InfiniteLine] = []
+        self._decluttered: tuple = ()  # what the captions were last laid out for
         self._t_max = 0.0
         self._ranges: tuple = ()
         self._floor: tuple = ()
@@ -440,26 +441,36 @@ class MemoryChart(QWidget):
 
     def _declutter_markers(self) -> None:
         """Caption a marker only where it has room: a label closer than ~7% of the visible time
-        span to the last captioned one is hidden (its line stays)."""
+        span to the last captioned one is hidden (its line stays). Worked out again only when
+        the markers or the span have changed: each caption moved is Python work on the GUI
+        thread, and this runs with every redraw."""
         if not self._markers:
             return
         lo, hi = self.plot.getPlotItem().viewRange()[0]
         if self.follow_s <= 0:
             lo, hi = 0.0, max(self._t_max, 1e-6)
-        min_gap = 0.07 * getattr(self, "font_scale", 1.0) * max(hi - lo, 1e-6)
+        scale = getattr(self, "font_scale", 1.0)
+        key = (len(self._markers), id(self._markers[-1]), lo, hi, scale)
+        if key == self._decluttered:
+            return
+        self._decluttered = key
+        min_gap = 0.07 * scale * max(hi - lo, 1e-6)
         shown: list[float] = []
         for minor in (False, True):  # major captions first, minor ones where room is left
             for line in self._markers:
                 if line.minor != minor:
                     continue
                 show = all(abs(line.value() - t) >= min_gap for t in shown)
-                line.label.setVisible(show)
+                if show != line.label.isVisible():
+                    line.label.setVisible(show)
                 if show:
                     shown.append(line.value())
         # Stagger the shown captions over four heights in time order: neighbours never share one.
         visible = sorted((m for m in self._markers if m.label.isVisible()), key=lambda m: m.value())
         for k, line in enumerate(visible):
-            line.label.setPosition(0.96 - 0.07 * (k % 4))
+            height = 0.96 - 0.07 * (k % 4)
+            if line.label.orthoPos != height:
+                line.label.setPosition(height)
 
     def set_theme(self, theme: Theme) -> None:
         self.theme = theme
