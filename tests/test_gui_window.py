@@ -322,3 +322,23 @@ def test_garbage_is_collected_on_the_gui_thread_only(qtbot, window):
     from PySide6.QtWidgets import QApplication
 
     assert len(QApplication.instance().findChildren(GuiThreadGarbageCollector)) == 1
+
+
+def test_an_epochs_lines_are_drawn_for_its_own_run_only(qtbot, window):
+    """The epoch lines come a moment after the epoch's start (its workers' fork is the
+    window's busiest moment), at the epoch's own time, and never on a newer run's charts."""
+    from explorer.core.run.events import EpochStarted
+    from explorer.gui.main_window import EPOCH_LINES_DELAY_MS, EPOCH_LINES_SPREAD_MS
+
+    window._worker = object()
+    window._on_epoch(EpochStarted(t=1.5, epoch=0, batches=10))
+    qtbot.waitUntil(lambda: len(window.throughput._epochs) == 1, timeout=3000)
+    assert window.chart.markers() == ["epoch 1"]
+    assert window.chart._markers[0].value() == 1.5
+    window._on_epoch(EpochStarted(t=3.0, epoch=1, batches=10))
+    window._worker = object()  # a new run began before the lines were drawn
+    window.chart.clear()
+    past = []  # both lines would have been drawn by now
+    QTimer.singleShot(EPOCH_LINES_DELAY_MS + EPOCH_LINES_SPREAD_MS + 50, lambda: past.append(1))
+    qtbot.waitUntil(lambda: bool(past), timeout=3000)
+    assert window.chart.markers() == [] and len(window.throughput._epochs) == 1
