@@ -164,8 +164,8 @@ def _noise(b: _Bench) -> None:
 #: Pairs for the tiny-tensor overhead, in the quick set too. With five, the quick sets read
 #: 1.09, 1.10, 1.13 and 1.15 (the last a miss beyond its noise margin, its pairs 0.80-1.29)
 #: while the full sets of eleven on the same machine read 1.00 and 1.05: this loop's bare
-#: run swung 3.8-5.5 s from one minute to the next (2026-11-27). Four more pairs cost the
-#: quick set about 40 s.
+#: run swung 3.8-5.5 s from one minute to the next (2026-11-27). Four more pairs, two runs
+#: of 4-6 s each, add about 40 s to the quick set.
 TINY_PAIRS = 9
 
 

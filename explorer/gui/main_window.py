@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import shlex
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -337,18 +338,20 @@ class MainWindow(QMainWindow):
         self.status.show_message(f"The scan failed: {exc}", error=True)
 
     def _on_epoch(self, event: EpochStarted) -> None:
+        self._later_in_this_run(
+            EPOCH_LINES_DELAY_MS, self.chart.add_marker, event.t, f"epoch {event.epoch + 1}"
+        )
+        self._later_in_this_run(
+            EPOCH_LINES_DELAY_MS + EPOCH_LINES_SPREAD_MS,
+            self.throughput.add_epoch,
+            event.t,
+            event.epoch,
+        )
+
+    def _later_in_this_run(self, delay_ms: int, draw: Callable[..., None], *args: object) -> None:
+        """``draw(*args)`` after ``delay_ms``, unless a new run has cleared the charts since."""
         run = self._worker
-
-        def chart() -> None:
-            if self._worker is run:  # not once a new run has cleared the charts
-                self.chart.add_marker(event.t, f"epoch {event.epoch + 1}")
-
-        def throughput() -> None:
-            if self._worker is run:
-                self.throughput.add_epoch(event.t, event.epoch)
-
-        QTimer.singleShot(EPOCH_LINES_DELAY_MS, self, chart)
-        QTimer.singleShot(EPOCH_LINES_DELAY_MS + EPOCH_LINES_SPREAD_MS, self, throughput)
+        QTimer.singleShot(delay_ms, self, lambda: draw(*args) if self._worker is run else None)
 
     def _on_stats(self, stats: RunStats) -> None:
         self.status.show_stats(stats)

@@ -220,6 +220,7 @@ class MemoryChart(QWidget):
         for line in self._markers:
             self.plot.removeItem(line)
         self._markers.clear()
+        self._decluttered = ()
         self._t_max = 0.0
         self._floor = self._ranges  # the last run's frame, kept through this run's start
         self.totalsLabel.setText("")
@@ -450,7 +451,7 @@ class MemoryChart(QWidget):
         if self.follow_s <= 0:
             lo, hi = 0.0, max(self._t_max, 1e-6)
         scale = getattr(self, "font_scale", 1.0)
-        key = (len(self._markers), id(self._markers[-1]), lo, hi, scale)
+        key = (len(self._markers), lo, hi, scale)  # ``clear`` forgets it: markers only grow
         if key == self._decluttered:
             return
         self._decluttered = key
