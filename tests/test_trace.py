@@ -107,6 +107,25 @@ def test_a_job_that_exits_with_status_3_leaves_a_report(tmp_path):
     assert report["summary"]["reason"].startswith("the job exited with status 3")
 
 
+def test_a_job_that_exits_right_after_a_batch_exits_cleanly(tmp_path):
+    """The tracer pictures a batch on a thread of its own; a job that exits while it does
+    must still exit with its own status, not be aborted by torch's teardown (before the fix,
+    7 of 10 such launches ended "terminate called without an active exception", -6)."""
+    job = tmp_path / "exit_now.py"
+    job.write_text(
+        "import torch\n"
+        "from torch.utils.data import DataLoader, TensorDataset\n"
+        "data = TensorDataset(torch.rand(8, 3, 1024, 1024))\n"
+        "for (x,) in DataLoader(data, batch_size=8):\n"
+        "    break\n"
+    )
+    for _ in range(3):
+        proc, report = trace(tmp_path, sys.executable, str(job))
+        assert proc.returncode == 0, proc.stderr[-500:]
+        assert "terminate called" not in proc.stderr
+        assert report["summary"]["exit_code"] == 0
+
+
 def test_a_crash_keeps_the_tail_of_stderr(tmp_path):
     crash = tmp_path / "crash.py"
     crash.write_text("import torch\nraise SystemExit('out of patience: epoch 7')\n")
