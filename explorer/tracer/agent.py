@@ -493,13 +493,12 @@ class _Thumbnails:
     last batch, 19 of 30 with both cores busy."""
 
     instance: _Thumbnails | None = None
-    closed = False  # set at the job's exit: no thread is started after it
+    closed = False  # set at the job's exit: the thread ends, and none is started after it
 
     def __init__(self) -> None:
         self.slot: collections.deque = collections.deque(maxlen=1)
         self.next_at = 0.0
         self.wake = threading.Event()
-        self.stopping = False
         self.thread = threading.Thread(target=self._run, name="dle-thumbnails", daemon=True)
         self.thread.start()
 
@@ -524,16 +523,15 @@ class _Thumbnails:
         self = cls.instance
         if self is None:
             return
-        self.stopping = True
         self.slot.clear()
         self.wake.set()
         self.thread.join(timeout)
 
     def _run(self) -> None:
-        while not self.stopping:
+        while True:
             self.wake.wait()
             self.wake.clear()
-            if self.stopping:
+            if _Thumbnails.closed:
                 return
             try:
                 loader, index, epoch, batch = self.slot.pop()
