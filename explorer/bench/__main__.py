@@ -325,8 +325,9 @@ def _idle(b: _Bench) -> None:
     """Resident memory of ``main.py`` idle: before a run against torch + PySide6 + pyqtgraph
     and an empty window; after a run against the same bare process that ran the same
     DataLoader over the same data (what any process keeps once it has run one: torch's code
-    pages and thread pools, multiprocessing, PIL), so the figure is the app's own residue."""
-    env = {"XDG_CONFIG_HOME": str(b.tmp / "cfg")}
+    pages and thread pools, multiprocessing, PIL), so the figure is the app's own residue.
+    Its own settings folder: the window as first opened, whichever figures ran before."""
+    env = {"XDG_CONFIG_HOME": str(b.tmp / "cfg-idle")}
     window = ["-m", "explorer.bench.window_probes"]
     for probe, bare_probe, label, goal_mb in (
         ("idle", "bare-idle", "before a run, over torch+Qt+window", 40),

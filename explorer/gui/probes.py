@@ -48,7 +48,17 @@ def idle_rss(app: QApplication, seconds: float) -> int:
 
 
 #: The run before the ``idle-after-run`` reading; the benchmark's bare baseline runs the same.
-IDLE_AFTER_RUN = {"random": "2000:3x32x32", "mode": "lazy", "workers": 0, "batch_size": 64}
+#: Every option that shapes the run is set here: the window restores the last session's (the
+#: benchmark's session probe saves 50 epochs), and that run once read 2.6 MiB more residue.
+IDLE_AFTER_RUN = {
+    "random": "2000:3x32x32",
+    "mode": "lazy",
+    "workers": 0,
+    "batch_size": 64,
+    "epochs": 1,
+    "step_ms": 0,
+    "shuffle": False,
+}
 
 
 class Heartbeat:
@@ -124,6 +134,10 @@ def run_probe(app: QApplication, window: MainWindow, probe: str) -> None:
         result.update(session(app, window, seconds))
     if kind == "idle-after-run":  # torch loaded, a run done: the window as used
         window.controls.apply_options(IDLE_AFTER_RUN)
+        built = window.controls.build_config().to_dict()
+        differ = {k: built[k] for k, v in IDLE_AFTER_RUN.items() if built[k] != v}
+        if differ:
+            raise SystemExit(f"the idle probe's run is not the bare baseline's: {differ}")
         window.start_run()
         while window.runs.is_running():
             app.processEvents()
