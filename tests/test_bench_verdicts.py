@@ -90,3 +90,19 @@ def test_a_ratio_that_meets_its_goal_but_misses_another_part_of_it_is_a_miss():
         {"pair_ratios": [1.9, 2.2, 2.5], "psnr_db": 24.0},
     )
     assert blurred.verdict == "MISS"
+
+
+def test_the_idle_probes_run_is_the_bare_baselines_whatever_the_last_session_left(window):
+    """The idle-after-run figure compares the window after one run with a bare process after
+    the same DataLoader; a window restored from the session probe (50 epochs, 2 workers, a
+    step) would run more than the baseline and read its extra history as the app's residue."""
+    from explorer.gui.probes import IDLE_AFTER_RUN, set_idle_after_run
+
+    window.controls.apply_options(
+        {"random": "20000:3x64x64", "workers": 2, "batch_size": 32, "epochs": 50, "step_ms": 20}
+    )
+    window.controls.shuffleCheck.setChecked(True)
+    assert set_idle_after_run(window) == {}
+    run = window.controls.build_config()
+    assert (run.epochs, run.workers, run.step_ms, run.shuffle) == (1, 0, 0, False)
+    assert run.random == IDLE_AFTER_RUN["random"] and run.batch_size == 64

@@ -61,6 +61,14 @@ IDLE_AFTER_RUN = {
 }
 
 
+def set_idle_after_run(window: MainWindow) -> dict:
+    """Set the window's controls to ``IDLE_AFTER_RUN``; return what its run would still do
+    otherwise ({option: value}, empty when it is the bare baseline's run)."""
+    window.controls.apply_options(IDLE_AFTER_RUN)
+    built = window.controls.build_config().to_dict()
+    return {k: built[k] for k, v in IDLE_AFTER_RUN.items() if built[k] != v}
+
+
 class Heartbeat:
     """A 5 ms QTimer on the GUI thread; each beat records how late it came, and in which
     phase of the session (the phase names say what the window was doing)."""
@@ -133,9 +141,7 @@ def run_probe(app: QApplication, window: MainWindow, probe: str) -> None:
     if kind == "session":
         result.update(session(app, window, seconds))
     if kind == "idle-after-run":  # torch loaded, a run done: the window as used
-        window.controls.apply_options(IDLE_AFTER_RUN)
-        built = window.controls.build_config().to_dict()
-        differ = {k: built[k] for k, v in IDLE_AFTER_RUN.items() if built[k] != v}
+        differ = set_idle_after_run(window)
         if differ:
             raise SystemExit(f"the idle probe's run is not the bare baseline's: {differ}")
         window.start_run()
