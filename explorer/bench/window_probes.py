@@ -207,8 +207,15 @@ def main(argv: list[str]) -> None:
             from ..gui.probes import IDLE_AFTER_RUN
 
             config = RunConfig(**IDLE_AFTER_RUN).validate()
-            for _ in DataLoader(build_dataset(config).dataset, batch_size=config.batch_size):
-                pass
+            loader = DataLoader(
+                build_dataset(config).dataset,
+                batch_size=config.batch_size,
+                shuffle=config.shuffle,
+            )
+            for _ in range(config.epochs):  # not explorer.bench.loading: it imports the engine
+                for _ in loader:
+                    pass
+            del loader
         _print({"rss": idle_rss(app, float(argv[1]))})
         os._exit(0)
     if kind == "responsive":
