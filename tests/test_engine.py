@@ -1,3 +1,4 @@
+import tempfile
 import threading
 import time
 
@@ -175,6 +176,28 @@ def test_stop_during_a_run_with_two_workers_leaves_no_child_within_2s():
     assert not thread.is_alive() and not left
     assert time.monotonic() - t_stop < 2.0
     assert out["f"].status == "stopped"
+
+
+def test_a_stopped_runs_workers_leave_nothing_in_the_temporary_directory(tmp_path, monkeypatch):
+    """A worker that shared a batch's tensors has a ``pymp-*`` folder (the socket they go
+    through); terminated, it never removes it: two folders per Stop piled up in /tmp."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the forked workers' too
+    stop = threading.Event()
+    seen = threading.Event()
+
+    def emit(e):
+        if isinstance(e, BatchDone) and e.index >= 4:
+            seen.set()
+
+    cfg = RunConfig(random="200000:3x64x64", workers=2, batch_size=32, start_method="fork")
+    thread = threading.Thread(target=lambda: engine.run(cfg, emit, stop))
+    thread.start()
+    assert seen.wait(30), "no batch arrived"
+    assert {p.name[:5] for p in tmp_path.iterdir()} == {"pymp-"}  # the workers' folders exist
+    stop.set()
+    thread.join(10)
+    assert not thread.is_alive() and not wait_no_children(2.0)
+    assert [p.name for p in tmp_path.iterdir()] == []
 
 
 @pytest.mark.parametrize("method", ["spawn", "forkserver"])

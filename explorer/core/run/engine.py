@@ -8,6 +8,7 @@ sampler's thread, so it must be thread-safe (a Qt signal emit is; so is RunRecor
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import functools
 import logging
@@ -422,21 +423,45 @@ def shutdown_iterator(iterator: Any, now: bool = False) -> None:
 
     ``_shutdown_workers`` is what the iterator's own ``__del__`` calls; calling it here makes
     the moment deterministic (an exception's traceback can keep the iterator alive). With
-    ``now`` (the user pressed Stop) the workers are terminated first: one still importing
-    torch under spawn would otherwise keep PyTorch's shutdown waiting 5 s for it.
+    ``now`` (the user pressed Stop) the workers get ``STOP_GRACE_S``, not PyTorch's 5 s, to
+    exit by themselves, and are then terminated: one still importing torch under spawn would
+    otherwise keep PyTorch's shutdown waiting 5 s for it.
     """
     if now:
-        workers = [w for w in getattr(iterator, "_workers", ()) if w.is_alive()]
-        for w in workers:
-            w.terminate()
-        for w in workers:
-            w.join(timeout=2.0)
+        _end_workers_soon(iterator)
     shutdown = getattr(iterator, "_shutdown_workers", None)
     if shutdown is not None:
         shutdown()
     # interruptible()'s wrapper refers to the iterator: without it, the iterator and its
     # queues' pipes are freed now, not at the next garbage collection.
     vars(iterator).pop("_try_get_data", None)
+
+
+#: How long a stopped run's workers get to finish the sample in hand and exit by themselves.
+STOP_GRACE_S = 0.5
+
+
+def _end_workers_soon(iterator: Any, grace_s: float = STOP_GRACE_S) -> None:
+    """Ask the workers to exit as PyTorch's own shutdown does (the done event, then ``None``
+    on each index queue: a worker skips the indices still queued), wait up to ``grace_s``
+    for all of them, then terminate the rest. A worker that exits by itself runs its
+    finalizers; a terminated one leaves its ``pymp-*`` folder (the socket through which it
+    shares tensors) in the temporary directory for good: two per Stop, before this."""
+    workers = [w for w in getattr(iterator, "_workers", ()) if w.is_alive()]
+    done = getattr(iterator, "_workers_done_event", None)
+    if done is not None:
+        done.set()
+        for queue in getattr(iterator, "_index_queues", ()):
+            with contextlib.suppress(OSError, ValueError):  # a queue already closed
+                queue.put(None)
+    deadline = time.monotonic() + grace_s
+    for w in workers:
+        w.join(timeout=max(0.0, deadline - time.monotonic()))
+    for w in workers:
+        if w.is_alive():
+            w.terminate()  # one still importing torch under spawn: PyTorch would wait 5 s
+    for w in workers:
+        w.join(timeout=2.0)
 
 
 def _batch_event(batch, number, epoch, wait, config, built, now) -> BatchDone:
