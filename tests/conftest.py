@@ -3,12 +3,16 @@ that fails any test leaving a child process or a QThread behind."""
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
-# Caches (memmap files, the sample folder) go to a temporary place, never the user's.
-os.environ["XDG_CACHE_HOME"] = __import__("tempfile").mkdtemp(prefix="dle-cache-")
+# Caches (memmap files, the sample folder) go to a temporary place, never the user's, and
+# are gone when the session ends.
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="dle-cache-")
 
 import sys
 import time
@@ -20,6 +24,8 @@ import pytest
 from PIL import Image
 
 from explorer.core.memory.sampler import helper_role
+
+atexit.register(shutil.rmtree, os.environ["XDG_CACHE_HOME"], True)
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus" / "pillow-images"
