@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -50,7 +51,8 @@ def _window():  # type: ignore[no-untyped-def]
     from ..gui.settings import AppSettings
 
     app = QApplication(sys.argv[:1])
-    ini = os.path.join(tempfile.mkdtemp(prefix="dle-bench-"), "settings.ini")
+    _scratch.append(tempfile.mkdtemp(prefix="dle-bench-"))
+    ini = os.path.join(_scratch[-1], "settings.ini")
     window = MainWindow(AppSettings(QSettings(ini, QSettings.Format.IniFormat)))
     window.resize(1500, 860)
     window.show()
@@ -190,12 +192,22 @@ def soak(seconds: float) -> dict:
     }
 
 
+_scratch: list[str] = []  # the probe window's settings folder
+
+
+def _exit() -> None:
+    """``os._exit`` (no slow teardown of Qt and torch), the probe's settings folder removed."""
+    for folder in _scratch:
+        shutil.rmtree(folder, ignore_errors=True)
+    os._exit(0)
+
+
 def main(argv: list[str]) -> None:
     kind = argv[0]
     if kind == "bare-startup":
         app, window = bare_window(with_torch=False)
         _print({"first_paint_s": first_paint(app, window)})
-        os._exit(0)
+        _exit()
     if kind in ("bare-idle", "bare-idle-after-loader"):
         app, window = bare_window(with_torch=True)
         first_paint(app, window)
@@ -217,7 +229,7 @@ def main(argv: list[str]) -> None:
                     pass
             del loader
         _print({"rss": idle_rss(app, float(argv[1]))})
-        os._exit(0)
+        _exit()
     if kind == "responsive":
         _print(responsive(float(argv[1])))
     elif kind == "longrun":
@@ -226,7 +238,7 @@ def main(argv: list[str]) -> None:
         _print(soak(float(argv[1])))
     else:
         raise SystemExit(f"unknown probe {kind}")
-    os._exit(0)
+    _exit()
 
 
 if __name__ == "__main__":
