@@ -222,6 +222,8 @@ def test_recorder_report_has_the_contract_keys(jpeg_folder):
     assert set(r["memory"][0]) == {"t", "pid", "role", "rss", "uss", "pss"}
     s = r["summary"]
     assert s["samples_per_s"] > 0 and s["wall_s"] > 0
+    # the sampler's and the preview's own CPU: there, and a small part of the run
+    assert 0 < s["tool_cpu_s"] < s["wall_s"]
     assert s["peak_pss_total"] <= s["peak_rss_total"]
     assert set(s["peak_by_role"]["main"]) == {"rss", "uss", "pss"}
 

@@ -193,6 +193,8 @@ def _overhead(b: _Bench) -> None:
 
     r = loading.engine_overhead(b.jpeg_run, b.repeats)
     b.add("engine overhead, lazy JPEG, 2 workers", r["ratio"], "≤ 1.03", r["ratio"] <= 1.03, "×", r)
+    share = r["tool_cpu_share"] * 100
+    b.add("  its sampler's and preview's CPU, of all cores", share, "information", True, "%", r)
     spec = "200000:8"
     cfg = RunConfig(random=spec, workers=0, batch_size=64).validate()
     r = loading.engine_overhead(cfg, max(b.repeats, TINY_PAIRS))

@@ -3,6 +3,7 @@ draft mode, and throughput against the machine's decode limit."""
 
 from __future__ import annotations
 
+import os
 import statistics
 import threading
 import time
@@ -79,15 +80,26 @@ def noise(config: RunConfig, repeats: int) -> dict[str, Any]:
 
 
 def engine_overhead(config: RunConfig, repeats: int) -> dict[str, float]:
+    """The engine's wall time against the bare loop's, in alternated pairs; and, from the
+    same engine runs, its own threads' CPU (``RunFinished.tool_cpu_s``) as a share of the
+    machine's cores over the run: a cost that the machine's changing speed hardly blurs."""
     bare_run(config)  # warm: page cache, imports, the memmap of nothing
     engine_run(config)  # and the engine's own first-run imports, so no pair pays for them
-    ratio, eng, bare = pairs(lambda: engine_run(config)[0], lambda: bare_run(config), repeats)
+    shares: list[float] = []
+
+    def engine_wall() -> float:
+        wall, finished = engine_run(config)
+        shares.append(finished.tool_cpu_s / (wall * (os.cpu_count() or 1)))
+        return wall
+
+    ratio, eng, bare = pairs(engine_wall, lambda: bare_run(config), repeats)
     return {
         "bare_s": statistics.median(bare),
         "engine_s": statistics.median(eng),
         "ratio": ratio,
         "pairs": repeats,
         "pair_ratios": ratios(eng, bare),
+        "tool_cpu_share": statistics.median(shares),
     }
 
 

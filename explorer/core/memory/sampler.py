@@ -152,7 +152,9 @@ class MemorySampler:
         self._wake = threading.Event()
         self._lock = threading.Lock()  # one sweep at a time: the loop's or sync()'s
         self._thread = threading.Thread(target=self._loop, name="memory-sampler", daemon=True)
-        self.cpu_s = 0.0  # CPU time the sampler's thread has used, for the benchmark
+        # CPU time its sweeps have used, on whichever thread they ran (its own, the engine's
+        # loop for a sync, the pool that reads in parallel): what the sampler costs a run
+        self.cpu_s = 0.0
         self.sweeps = 0
         self.full_sweeps = 0
 
@@ -215,26 +217,25 @@ class MemorySampler:
 
     def _loop(self) -> None:
         yield_cpu()
-        cpu0 = time.thread_time()
         try:
             while True:
                 start = time.monotonic()
                 self._wake.clear()
                 self.sweep()
-                self.cpu_s = time.thread_time() - cpu0
                 self._wake.wait(max(0.0, self.interval - (time.monotonic() - start)))
                 if self._stop.is_set():
                     self.sweep(force_full=self._last_in_full)
                     break
         except Exception:  # never take the run down; say why the chart stopped
             log.exception("memory sampler failed")
-        finally:
-            self.cpu_s = time.thread_time() - cpu0
 
     def sweep(self, force_full: bool = False) -> MemorySweep:
         """Read every tracked process: RSS always; USS and PSS when due, or when forced."""
+        c0 = time.thread_time()
         with self._lock:
-            return self._sweep(force_full)
+            event = self._sweep(force_full)
+            self.cpu_s += time.thread_time() - c0
+        return event
 
     def _sweep(self, force_full: bool) -> MemorySweep:
         now = time.monotonic()
@@ -336,6 +337,7 @@ class MemorySampler:
         first = _timed_full_info(procs[0])  # meanwhile, in this thread
         results = [first, *others]
         readings = {proc.pid: m for proc, (m, _cpu) in zip(procs, results, strict=True)}
+        self.cpu_s += sum(cpu for _m, cpu in results[1:])  # the pool's threads
         return readings, sum(cpu for _m, cpu in results)
 
     def tracked_pids(self) -> list[int]:

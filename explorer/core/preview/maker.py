@@ -57,6 +57,7 @@ class PreviewMaker:
         self.gap = self.interval  # the interval, or longer where previews cost more (budget)
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=1)
         self._thread: threading.Thread | None = None
+        self.cpu_s = 0.0  # CPU time its thread has used, once closed
 
     def offer(self, batch: Any, event: BatchDone) -> None:
         """Called by the loop for every batch: cheap unless a preview is due and the maker
@@ -84,6 +85,13 @@ class PreviewMaker:
         self._thread = None
 
     def _work(self) -> None:
+        cpu0 = time.thread_time()
+        try:
+            self._make_until_stopped()
+        finally:
+            self.cpu_s = time.thread_time() - cpu0
+
+    def _make_until_stopped(self) -> None:
         yield_cpu()  # the workers' and the loop's CPU comes first
         while True:
             item = self._queue.get()

@@ -161,6 +161,7 @@ def run(
         details,
         counts.wait_s,
         counts.loop_s,
+        tool_cpu_s=sampler.cpu_s + (preview.cpu_s if preview is not None else 0.0),
     )
     emit(finished)
     return finished
