@@ -231,6 +231,14 @@ def test_recorder_report_has_the_contract_keys(jpeg_folder):
     assert set(s["peak_by_role"]["main"]) == {"rss", "uss", "pss"}
 
 
+def test_a_run_whose_own_cpu_was_not_measured_reports_none_not_zero():
+    """A traced job's end, or a recording made before ``tool_cpu_s`` existed, carries no
+    figure for the explorer's own CPU: the report says so rather than 0 s."""
+    rec = RunRecorder()
+    rec(RunFinished(1.0, "completed"))
+    assert rec.report()["summary"]["tool_cpu_s"] is None
+
+
 def test_make_jpegs_helper(tmp_path):
     folder = make_jpegs(tmp_path / "x", 2, (20, 10))
     assert len(list(folder.glob("*.jpg"))) == 2

@@ -1,8 +1,8 @@
-"""How steady this machine's speed is while a set runs: the same small piece of pure-Python
+"""How steady this machine's speed is as a set begins: the same small piece of pure-Python
 work, timed back to back on one core, its median taken over each quarter of a second.
 
 On the 2-core virtual machine these figures were measured on, the quarters did not spread
-around one speed: they fell in two states, a fast one and one about 1.7-1.8x slower, that
+around one speed: they fell in two states, a fast one and one 1.6-1.9x slower, that
 lasted from a fraction of a second to over ten, and that came more often while the other
 core was idle. A run of 4-6 s then takes as long as the share of its time that fell in the
 slow state, so two identical runs come out up to ~20% apart; that is the noise in which the

@@ -226,7 +226,7 @@ class RunRecorder:
             "samples": self.n_samples,
             "samples_per_s": self.n_samples / load_s if load_s else 0.0,
             # the explorer's own threads (memory sampler, preview maker): what it added
-            "tool_cpu_s": fin.tool_cpu_s if fin and not self.traced else None,
+            "tool_cpu_s": fin.tool_cpu_s if fin else None,
             # from the first epoch's start to its first batch: worker start-up (spawn: seconds)
             "first_batch_s": (
                 self.first_batch_t - started

@@ -212,8 +212,9 @@ class RunFinished:
     wait_s: float = 0.0  # time the main loop spent waiting for batches
     loop_s: float = 0.0  # from the first request for a batch to the end of the last step
     # CPU time of the explorer's own threads in the main process over the run: the memory
-    # sampler and the preview maker (what the tool adds to a run, beside its loop's events)
-    tool_cpu_s: float = 0.0
+    # sampler and the preview maker (what the tool adds to a run, beside its loop's events);
+    # None where it was not measured: a traced job, a recording made before it existed
+    tool_cpu_s: float | None = None
     # A traced job's end: its exit status, and the events its processes could not send
     exit_code: int | None = None
     events_dropped: int = 0
