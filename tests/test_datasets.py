@@ -10,6 +10,7 @@ from explorer.core.datasets.image_datasets import EagerImageDataset, LazyImageDa
 from explorer.core.datasets.memmap_cache import build_or_reuse
 from explorer.core.datasets.random_datasets import EagerRandomDataset, LazyRandomDataset
 from explorer.core.datasets.randomspec import parse_random_spec
+from explorer.core.datasets.samples import make_sample
 from explorer.core.errors import Cancelled, DatasetError
 from explorer.core.health.folder import list_folder
 from explorer.core.run.config import RunConfig
@@ -101,6 +102,23 @@ def test_random_lazy_and_eager_give_the_same_samples():
     assert torch.equal(lazy[7]["image"], eager[7]["image"])
     assert eager.data.shape == (20, 3, 8, 8) and lazy[0]["image"].dtype == torch.uint8
     assert not torch.equal(lazy[1]["image"], lazy[2]["image"])
+
+
+def test_a_batch_stacks_its_samples_and_carries_their_timings_as_three_figures():
+    # what the run's loader makes of a built-in dataset's samples: the model's fields as
+    # default_collate stacks them; the fetch timings as the batch's earliest start, latest
+    # end and summed decoding (the timeline's bar), made where the batch is made
+    built = build_dataset(RunConfig(random="8:3x4x4:uint8", workers=0, batch_size=4).validate())
+    samples = [make_sample(torch.zeros(3, 4, 4), i, i % 2, "", 10.0 + i, 0.25) for i in range(4)]
+    ends = [s["fetch_end"] for s in samples]
+    batch = built.collate()(samples)
+    assert batch["image"].shape == (4, 3, 4, 4) and batch["index"].tolist() == [0, 1, 2, 3]
+    assert batch["label"].tolist() == [0, 1, 0, 1] and batch["error"] == [""] * 4
+    assert batch["fetch_start"] == 10.0 and batch["fetch_end"] == max(ends)
+    assert batch["decode_s"] == 1.0
+    loader = torch.utils.data.DataLoader(built.dataset, batch_size=4, collate_fn=built.collate())
+    first = next(iter(loader))
+    assert first["image"].shape == (4, 3, 4, 4) and first["fetch_start"] <= first["fetch_end"]
 
 
 def test_eager_random_spec_over_budget_is_refused_before_allocating():

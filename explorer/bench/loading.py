@@ -39,8 +39,12 @@ def bare_loop(config: RunConfig) -> tuple[float, float]:
     if config.workers:
         extra["multiprocessing_context"] = config.resolved_start_method
         extra["persistent_workers"] = config.persistent_workers
-    loader = DataLoader(
-        built.dataset, batch_size=config.batch_size, num_workers=config.workers, **extra
+    loader = DataLoader(  # its collate_fn is the engine's: the samples' timings per batch
+        built.dataset,
+        batch_size=config.batch_size,
+        num_workers=config.workers,
+        collate_fn=built.collate(),
+        **extra,
     )
     samples = 0
     first = iter(loader)  # the first epoch's workers start, as before the engine's loop_s

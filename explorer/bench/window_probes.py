@@ -219,10 +219,12 @@ def main(argv: list[str]) -> None:
             from ..gui.probes import IDLE_AFTER_RUN
 
             config = RunConfig(**IDLE_AFTER_RUN).validate()
+            built = build_dataset(config)
             loader = DataLoader(
-                build_dataset(config).dataset,
+                built.dataset,
                 batch_size=config.batch_size,
                 shuffle=config.shuffle,
+                collate_fn=built.collate(),
             )
             for _ in range(config.epochs):  # not explorer.bench.loading: it imports the engine
                 for _ in loader:

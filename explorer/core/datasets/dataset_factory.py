@@ -25,6 +25,7 @@ from .image_datasets import STORAGES, EagerImageDataset, LazyImageDataset, Progr
 from .memmap_cache import build_or_reuse
 from .metadata import build_index, estimated_bytes
 from .random_datasets import EagerRandomDataset, LazyRandomDataset
+from .samples import collate_samples
 
 #: Eager loads may use at most this fraction of the memory available when the run starts.
 EAGER_BUDGET_FRACTION = 0.5
@@ -48,6 +49,11 @@ class BuiltDataset:
     #: The user's dataset: batches are (their batch, per-sample timings), made by this.
     collate_fn: Callable[[list], Any] | None = None
     iterable: bool = False
+
+    def collate(self) -> Callable[[list], Any]:
+        """The DataLoader's ``collate_fn`` for this dataset: the user's, wrapped, or the
+        built-in samples' (see ``collate_samples``)."""
+        return self.collate_fn or collate_samples
 
     def describe(self, index: int, header: bool = True) -> SampleInfo:
         path_of: Callable[[int], str | None] = getattr(self.dataset, "path", lambda i: None)
