@@ -49,10 +49,10 @@ def collate_samples(samples: list[dict[str, Any]]) -> dict[str, Any]:
     fields, their timings reduced to the batch's: the earliest fetch start, the latest fetch
     end and the decoding time summed, as plain floats.
 
-    In a worker, this runs there: the main process reads three numbers, where it reduced three
-    tensors before. ``default_collate`` made a tensor of each timing field, 19-21 µs each for a
-    batch of 64, and the run's loop turned them back into lists (11 µs), about 4% of a
-    tiny-tensor batch. The samples are the dataset's fresh dicts: their timings are taken out.
+    In a worker, this runs there: the main process reads three numbers, not three tensors.
+    ``default_collate`` alone would make a tensor of each timing field (19-21 µs each for a
+    batch of 64) for the run's loop to turn back into lists (11 µs): about 4% of a tiny-tensor
+    batch. The samples are the dataset's fresh dicts: their timings are taken out.
     """
     starts = [s.pop("fetch_start") for s in samples]
     ends = [s.pop("fetch_end") for s in samples]
