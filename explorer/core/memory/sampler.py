@@ -1,10 +1,10 @@
 """The process-memory sampler: on its own thread, it finds the main process, each DataLoader
 worker and any helper process, and reads their memory.
 
-RSS is read at ``interval`` (10 Hz by default; 9 µs a process). USS and PSS need the kernel to
-walk the page tables (psutil's ``memory_full_info``, about 15 ms a process at 1 GB resident),
-so they are read at an adaptive, lower rate that keeps the sampler's own cost under
-``full_budget`` of one core.
+RSS is read at ``interval`` (10 Hz by default; 2 µs a process, see ``proc_files``). USS and
+PSS need the kernel to walk the page tables (psutil's ``memory_full_info``, about 15 ms a
+process at 1 GB resident), so they are read at an adaptive, lower rate that keeps the
+sampler's own cost under ``full_budget`` of one core.
 """
 
 from __future__ import annotations
@@ -15,13 +15,14 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import psutil
 
 from ..run.events import MemorySweep, ProcessesChanged, ProcessMemory, WorkerBaseline
+from .proc_files import MeminfoReader, RssReader
 from .process_tree import descendants
 from .system_memory import cgroup_limit, read_system_memory
 
@@ -130,6 +131,8 @@ class MemorySampler:
         self._workers: dict[int, int] = {}
         self._starting_workers = False  # while True, unnamed children are workers-to-be
         self._cgroup_limit = cgroup_limit()
+        self._meminfo = MeminfoReader()
+        self._rss_readers: dict[int, RssReader] = {}  # the tracked processes', kept open
         self.interval = interval
         self.full_budget = full_budget
         self._main = psutil.Process(root)
@@ -148,6 +151,9 @@ class MemorySampler:
         self._last_in_full = True
         self._last_worker_map: dict[int, int] = {}
         self._pool: ThreadPoolExecutor | None = None  # reads the workers at once (sync)
+        # workers done with their epoch, being read (see worker_done): the sync's readings
+        self._done_reads: dict[int, Future[tuple[Any, float]]] = {}
+        self._cpu_lock = threading.Lock()  # cpu_s, from the pool's threads too
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._lock = threading.Lock()  # one sweep at a time: the loop's or sync()'s
@@ -172,6 +178,10 @@ class MemorySampler:
             self._thread.join(timeout=5)
         if self._pool is not None:
             self._pool.shutdown(wait=False)
+        if not self._thread.is_alive():  # else its last sweep may still read them
+            for reader in self._rss_readers.values():
+                reader.close()
+            self._meminfo.close()
 
     def starting_workers(self) -> None:
         """The engine is starting workers (``iter(loader)``; seconds with spawn): children
@@ -206,11 +216,43 @@ class MemorySampler:
         before the sync)."""
         self._sync_at = at
 
+    def worker_done(self, worker_id: int) -> None:
+        """Worker ``worker_id`` delivered what the engine reckons is its last batch of the
+        epoch: read it in full now, in the background, on the core it has just left, and
+        with the epoch's first such worker the main process too. The epoch's ``sync`` then
+        waits for these readings instead of taking them while the loop waits: the main
+        process's own took 6-12 ms of the loop's time at each epoch's end on the bench's
+        lazy JPEG run (9-17 ms in all). The sync's sweep thus holds readings taken within
+        the epoch's last batches, each worker's after its last. Called again for the same
+        worker (it delivered another batch after all), the newer reading replaces the older."""
+        pid = next((p for p, w in self._workers.items() if w == worker_id), None)
+        tracked = self._tracked.get(pid) if pid is not None else None
+        if tracked is None or self._stop.is_set():
+            return
+        procs = [tracked[0]]
+        if self._namer is None and self._main.pid not in self._done_reads:
+            procs.append(self._main)
+        for proc in procs:
+            old = self._done_reads.pop(proc.pid, None)
+            if old is not None:
+                old.add_done_callback(lambda f: self._add_cpu(f.result()[1]))
+            self._done_reads[proc.pid] = self._reader_pool().submit(_timed_full_info, proc)
+
+    def _add_cpu(self, seconds: float) -> None:
+        with self._cpu_lock:
+            self.cpu_s += seconds
+
+    def _reader_pool(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="memory-sync")
+        return self._pool
+
     def sync(self) -> None:
         """Sweep now, before returning, every process in full, read in parallel (the engine
         calls this at the last batch of an epoch, before its workers exit, so each is
         measured, in full, while alive, and the sum of PSS includes them at their largest).
-        It counts as a full sweep for the adaptive schedule."""
+        The processes being read since ``worker_done`` are not read again: their readings
+        are waited for. It counts as a full sweep for the adaptive schedule."""
         self._sync_at = None
         if self._thread.is_alive():
             self.sweep(force_full=True)
@@ -234,7 +276,7 @@ class MemorySampler:
         c0 = time.thread_time()
         with self._lock:
             event = self._sweep(force_full)
-            self.cpu_s += time.thread_time() - c0
+            self._add_cpu(time.thread_time() - c0)
         return event
 
     def _sweep(self, force_full: bool) -> MemorySweep:
@@ -265,7 +307,7 @@ class MemorySampler:
                     pss = getattr(m, "pss", None)
                     rows.append(ProcessMemory(pid, role, m.rss, m.uss, pss, *where))
                 else:
-                    rss = proc.memory_info().rss
+                    rss = self._rss_reader(proc).rss()
                     rows.append(ProcessMemory(pid, role, rss, None, None, *where))
             except psutil.AccessDenied:
                 try:
@@ -286,13 +328,27 @@ class MemorySampler:
             self._next_full = max(self._next_full, now) + cost / self.full_budget
         for _role, pid in gone:
             self._tracked.pop(pid, None)
+            reader = self._rss_readers.pop(pid, None)
+            if reader is not None:
+                reader.close()
         t = now - self._t0
         if gone:
             self._emit(ProcessesChanged(t, exited=tuple(gone)))
-        event = MemorySweep(t, tuple(rows), full, read_system_memory(self._cgroup_limit))
+        system = read_system_memory(self._cgroup_limit, self._meminfo)
+        event = MemorySweep(t, tuple(rows), full, system)
         self._emit(event)
         self.sweeps += 1
         return event
+
+    def _rss_reader(self, proc: psutil.Process) -> RssReader:
+        """The reader kept open for ``proc`` (a new one where its pid now names another
+        process's handle)."""
+        reader = self._rss_readers.get(proc.pid)
+        if reader is None or not reader.reads(proc):
+            if reader is not None:
+                reader.close()
+            reader = self._rss_readers[proc.pid] = RssReader(proc)
+        return reader
 
     def _sync_near(self, now: float) -> bool:
         """Whether the engine's next ``sync`` is expected soon enough to stand for a
@@ -326,19 +382,34 @@ class MemorySampler:
         """Each process's full figures (or the psutil error that reading it raised), and the
         CPU time the readings took. ``at_once``: in parallel, each in its own thread (the
         kernel walks each process's page tables), so that the caller waits for the slowest
-        reading, not for all of them in turn (two workers: median 10-13 -> 7-8 ms)."""
+        reading, not for all of them in turn (two workers: median 10-13 -> 7-8 ms). With
+        ``at_once``, a worker being read since it finished its epoch (``worker_done``) is not
+        read again: its reading is waited for."""
+        done: dict[int, Future[tuple[Any, float]]] = {}
+        if at_once:
+            wanted = {p.pid for p in procs}
+            for pid, future in self._done_reads.items():
+                if pid in wanted:
+                    done[pid] = future
+                else:  # not read in this sweep after all (gone meanwhile): its cost counts
+                    future.add_done_callback(lambda f: self._add_cpu(f.result()[1]))
+            self._done_reads.clear()
+            procs = [p for p in procs if p.pid not in done]
         if not at_once or len(procs) < 2:
             c0 = time.thread_time()
             readings = {proc.pid: _full_info(proc) for proc in procs}
-            return readings, time.thread_time() - c0
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="memory-sync")
-        others = self._pool.map(_timed_full_info, procs[1:])  # started now
-        first = _timed_full_info(procs[0])  # meanwhile, in this thread
-        results = [first, *others]
-        readings = {proc.pid: m for proc, (m, _cpu) in zip(procs, results, strict=True)}
-        self.cpu_s += sum(cpu for _m, cpu in results[1:])  # the pool's threads
-        return readings, sum(cpu for _m, cpu in results)
+            results = [(None, time.thread_time() - c0)]
+        else:
+            others = self._reader_pool().map(_timed_full_info, procs[1:])  # started now
+            first = _timed_full_info(procs[0])  # meanwhile, in this thread
+            results = [first, *others]
+            readings = {proc.pid: m for proc, (m, _cpu) in zip(procs, results, strict=True)}
+        pool_cpu = sum(cpu for _m, cpu in results[1:])  # the pool's threads
+        for pid, future in done.items():
+            readings[pid], cpu = future.result()
+            pool_cpu += cpu
+        self._add_cpu(pool_cpu)
+        return readings, results[0][1] + pool_cpu
 
     def tracked_pids(self) -> list[int]:
         """The processes being sampled now."""

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import psutil
 
+from .proc_files import MeminfoReader
+
 SHM = "/dev/shm"
 
 
@@ -38,12 +40,19 @@ def cgroup_limit() -> int | None:
     return None
 
 
-def read_system_memory(limit: int | None = None) -> SystemMemory:
-    vm = psutil.virtual_memory()
+def read_system_memory(
+    limit: int | None = None, meminfo: MeminfoReader | None = None
+) -> SystemMemory:
+    """The machine's memory now; ``meminfo``, a reader kept open (the sampler's, each tick)."""
+    if meminfo is not None:
+        total, available = meminfo.total_available()
+    else:
+        vm = psutil.virtual_memory()
+        total, available = vm.total, vm.available
     try:
         shm = shutil.disk_usage(SHM)
         shm_total, shm_used = shm.total, shm.used
     except OSError:
         shm_total = shm_used = None
-    available = vm.available if limit is None else min(vm.available, limit)
-    return SystemMemory(vm.total, available, shm_total, shm_used, limit)
+    available = available if limit is None else min(available, limit)
+    return SystemMemory(total, available, shm_total, shm_used, limit)

@@ -345,6 +345,10 @@ def _iterate(
                 counts.batches += 1
                 counts.samples += event.samples
                 in_epoch += 1
+                if batches and config.workers and batches - in_epoch < config.workers:
+                    # the last batch of its worker this epoch, as the DataLoader hands indices
+                    # round the workers in turn: read that worker now, while the others load
+                    sampler.worker_done(event.worker)
                 if in_epoch == batches and config.workers:
                     # the last batch: an exhausted iterator ends its workers inside next(), so
                     # measure them, in full, now
