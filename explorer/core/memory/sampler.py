@@ -200,7 +200,7 @@ class MemorySampler:
     def mark_working(self, worker_id: int, baseline_uss: int) -> None:
         """Worker ``worker_id`` delivered its first batch; ``baseline_uss`` is the USS it
         measured itself at the end of its start-up (in ``worker_init_fn``)."""
-        pid = next((p for p, w in self._workers.items() if w == worker_id), None)
+        pid = self._pid_of(worker_id)
         if pid is not None and baseline_uss > 0:
             t = time.monotonic() - self._t0
             self._emit(WorkerBaseline(t, f"worker-{worker_id}", pid, baseline_uss))
@@ -222,10 +222,10 @@ class MemorySampler:
         with the epoch's first such worker the main process too. The epoch's ``sync`` then
         waits for these readings instead of taking them while the loop waits: the main
         process's own took 6-12 ms of the loop's time at each epoch's end on the bench's
-        lazy JPEG run (9-17 ms in all). The sync's sweep thus holds readings taken within
+        lazy JPEG run (9-16 ms in all). The sync's sweep thus holds readings taken within
         the epoch's last batches, each worker's after its last. Called again for the same
         worker (it delivered another batch after all), the newer reading replaces the older."""
-        pid = next((p for p, w in self._workers.items() if w == worker_id), None)
+        pid = self._pid_of(worker_id)
         tracked = self._tracked.get(pid) if pid is not None else None
         if tracked is None or self._stop.is_set():
             return
@@ -235,8 +235,15 @@ class MemorySampler:
         for proc in procs:
             old = self._done_reads.pop(proc.pid, None)
             if old is not None:
-                old.add_done_callback(lambda f: self._add_cpu(f.result()[1]))
+                self._count_when_done(old)
             self._done_reads[proc.pid] = self._reader_pool().submit(_timed_full_info, proc)
+
+    def _pid_of(self, worker_id: int) -> int | None:
+        return next((p for p, w in self._workers.items() if w == worker_id), None)
+
+    def _count_when_done(self, reading: Future[tuple[Any, float]]) -> None:
+        """A background reading nobody will use: its CPU still counts as the sampler's."""
+        reading.add_done_callback(lambda f: self._add_cpu(f.result()[1]))
 
     def _add_cpu(self, seconds: float) -> None:
         with self._cpu_lock:
@@ -388,28 +395,30 @@ class MemorySampler:
         done: dict[int, Future[tuple[Any, float]]] = {}
         if at_once:
             wanted = {p.pid for p in procs}
-            for pid, future in self._done_reads.items():
+            pending, self._done_reads = self._done_reads, {}
+            for pid, future in pending.items():
                 if pid in wanted:
                     done[pid] = future
-                else:  # not read in this sweep after all (gone meanwhile): its cost counts
-                    future.add_done_callback(lambda f: self._add_cpu(f.result()[1]))
-            self._done_reads.clear()
+                else:  # not read in this sweep after all (gone meanwhile)
+                    self._count_when_done(future)
             procs = [p for p in procs if p.pid not in done]
+        pool_cpu = 0.0  # the pool's threads'; this thread's is counted by sweep()
         if not at_once or len(procs) < 2:
             c0 = time.thread_time()
             readings = {proc.pid: _full_info(proc) for proc in procs}
-            results = [(None, time.thread_time() - c0)]
+            own_cpu = time.thread_time() - c0
         else:
             others = self._reader_pool().map(_timed_full_info, procs[1:])  # started now
-            first = _timed_full_info(procs[0])  # meanwhile, in this thread
-            results = [first, *others]
-            readings = {proc.pid: m for proc, (m, _cpu) in zip(procs, results, strict=True)}
-        pool_cpu = sum(cpu for _m, cpu in results[1:])  # the pool's threads
+            first, own_cpu = _timed_full_info(procs[0])  # meanwhile, in this thread
+            readings = {procs[0].pid: first}
+            for proc, (m, cpu) in zip(procs[1:], others, strict=True):
+                readings[proc.pid] = m
+                pool_cpu += cpu
         for pid, future in done.items():
             readings[pid], cpu = future.result()
             pool_cpu += cpu
         self._add_cpu(pool_cpu)
-        return readings, results[0][1] + pool_cpu
+        return readings, own_cpu + pool_cpu
 
     def tracked_pids(self) -> list[int]:
         """The processes being sampled now."""
