@@ -9,6 +9,7 @@ from conftest import children_alive, make_jpegs, wait_no_children
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPushButton, QSpinBox
 
+from explorer.core.run.config import RunConfig
 from explorer.gui import MainWindow
 
 
@@ -342,3 +343,19 @@ def test_an_epochs_lines_are_drawn_for_its_own_run_only(qtbot, window):
     QTimer.singleShot(EPOCH_LINES_DELAY_MS + EPOCH_LINES_SPREAD_MS + 50, lambda: past.append(1))
     qtbot.waitUntil(lambda: bool(past), timeout=3000)
     assert window.chart.markers() == [] and len(window.throughput._epochs) == 1
+
+
+def test_the_preview_tiles_are_made_ahead_while_the_window_waits(qtbot, window):
+    """The first batch's preview finds its tiles made (hidden) once the window has shown,
+    so the first run does not make 16 widgets at once; none shows before a batch comes."""
+    preview = window.batchPreview
+    assert not preview._tiles  # not while the window is being built: start-up stays fast
+    window.show()
+    qtbot.waitUntil(lambda: len(preview._tiles) == RunConfig.preview_count, timeout=5000)
+    assert preview.thumbnail_count() == 0
+    assert all(tile.isHidden() for tile in preview._tiles)
+    made = list(preview._tiles)
+    start_random(qtbot, window, spec="2000:3x32x32", workers=0, batch=16)
+    qtbot.waitUntil(lambda: preview.thumbnail_count() == 16, timeout=20000)
+    assert preview._tiles == made
+    window.stop_run()

@@ -37,6 +37,7 @@ from ..core.errors import ConfigError
 from ..core.health.scan import scan_folder
 from ..core.memory.memory_trim import trim_memory_in_background
 from ..core.record.recording import SUFFIX
+from ..core.run.config import RunConfig
 from ..core.run.events import (
     BatchDone,
     DatasetProgress,
@@ -158,6 +159,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(body)
         self.resize(1500, 860)
         self._sized = False
+        self._shown = False
 
         self.controls.runRequested.connect(self.start_run)
         self.controls.stopRequested.connect(self.stop_run)
@@ -611,6 +613,9 @@ class MainWindow(QMainWindow):
             self._sized = True
             width = self.splitter.width()
             self.splitter.setSizes([310, max(400, width - 310 - 450), 450])
+        if not self._shown:  # the preview's tiles, made while the window waits for Run
+            self._shown = True
+            QTimer.singleShot(0, self, lambda: self.batchPreview.prepare(RunConfig.preview_count))
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if _dropped_folder(event) is not None:
