@@ -151,9 +151,10 @@ def draft_decode(folder: Path, size: int, repeats: int) -> dict[str, Any]:
     }
 
 
-def scaling(config: RunConfig, repeats: int) -> dict[str, float]:
+def scaling(config: RunConfig, repeats: int, cost_pairs: int | None = None) -> dict[str, float]:
     """2-worker throughput (samples over the loop's time) through the engine against a bare
-    DataLoader with the same settings, in alternated pairs: the tool's cost. Also, as
+    DataLoader with the same settings, in ``cost_pairs`` alternated pairs (``repeats`` if
+    None): the tool's cost. Also, from ``repeats`` runs each, as
     information, against twice the single-core rate of the same dataset's ``__getitem__``
     (what two cores could do with nothing else to run), with and without persistent workers."""
     built = build_dataset(RunConfig(**{**config.__dict__, "workers": 0}))
@@ -171,7 +172,8 @@ def scaling(config: RunConfig, repeats: int) -> dict[str, float]:
 
     persistent = RunConfig(**{**config.__dict__, "persistent_workers": True}).validate()
     engine_sps(config)  # warm, as in engine_overhead
-    ratio, eng, bare = pairs(lambda: engine_sps(config), lambda: bare_loop(config)[1], repeats)
+    n = cost_pairs or repeats
+    ratio, eng, bare = pairs(lambda: engine_sps(config), lambda: bare_loop(config)[1], n)
     singles = [single() for _ in range(repeats)]
     kept = [engine_sps(persistent) for _ in range(repeats)]
     one_core = statistics.median(singles)
@@ -183,6 +185,6 @@ def scaling(config: RunConfig, repeats: int) -> dict[str, float]:
         "vs_two_cores": statistics.median(eng) / (2 * one_core),
         "persistent_sps": statistics.median(kept),
         "persistent_vs_two_cores": statistics.median(kept) / (2 * one_core),
-        "pairs": repeats,
+        "pairs": n,
         "pair_ratios": ratios(eng, bare),
     }
