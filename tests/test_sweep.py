@@ -51,10 +51,21 @@ def test_a_workers_sweep_measures_each_point_and_recommends_one(tmp_path, photos
     budget = (chosen + cheapest) // 2
     code, err, again = sweep(tmp_path, photos, "--memory-budget", str(budget))
     assert code == 0, err
+    # The second sweep measures every point afresh, and its peaks differ from the first's
+    # by a few MiB: each point is judged by its own new peak against the budget.
+    measured = {p["workers"]: p for p in again["sweep"]}
+    for p in measured.values():
+        assert p["budget"] == budget
+        assert p["within_budget"] == (p["peak_pss_total"] <= budget)
+    fitting = {w for w, p in measured.items() if p["within_budget"]}
     moved = again["summary"]["recommendation"]
-    fits = {p["workers"]: p["within_budget"] for p in again["sweep"]}
-    assert moved["workers"] != rec["workers"] and fits[moved["workers"]]
-    assert moved["peak_pss_total"] <= budget
+    if not fitting:  # every peak came out above it this time: the advice says so
+        assert moved["reason"].startswith("no measured point fits the memory budget")
+        assert "workers" not in moved
+        return
+    assert moved["workers"] in fitting and moved["peak_pss_total"] <= budget
+    if rec["workers"] not in fitting:
+        assert moved["workers"] != rec["workers"]
 
 
 @pytest.mark.parametrize(
