@@ -119,10 +119,10 @@ class _Bench:
         # of 11 pairs 2.3%, against goals 3% from 1.
         self.repeats = 5 if quick else 11
         # The two rows that read the tool's own cost on the lazy JPEG run (its overhead, and
-        # its 2-worker throughput) are about 2% against goals 3% from 1: eleven pairs left
-        # each a coin's throw (four full sets, 2026-11-27h-k: 1.028-1.076, each within its
-        # noise). Twenty-one pairs cut the median's standard error from about 2.6% to 1.9%,
-        # for about 2.5 minutes more.
+        # its 2-worker throughput) are 2-3% against goals 3% from 1: eleven pairs left each
+        # a coin's throw (four full sets, 2026-11-27h-k: 1.028-1.076, each within its noise).
+        # At a pair spread of 7%, twenty-one pairs cut the median's standard error from about
+        # 2.6% to 1.9%, for about 2.5 minutes more.
         self.cost_pairs = 5 if quick else 21
         self.tmp = Path(tempfile.mkdtemp(prefix="dle-bench-"))
         self.figures: list[Figure] = []

@@ -159,7 +159,6 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(body)
         self.resize(1500, 860)
         self._sized = False
-        self._shown = False
 
         self.controls.runRequested.connect(self.start_run)
         self.controls.stopRequested.connect(self.stop_run)
@@ -613,9 +612,8 @@ class MainWindow(QMainWindow):
             self._sized = True
             width = self.splitter.width()
             self.splitter.setSizes([310, max(400, width - 310 - 450), 450])
-        if not self._shown:  # the preview's tiles, made while the window waits for Run
-            self._shown = True
-            QTimer.singleShot(0, self, lambda: self.batchPreview.prepare(RunConfig.preview_count))
+        # the preview's tiles, made while the window waits for Run (a no-op once made)
+        QTimer.singleShot(0, self, lambda: self.batchPreview.prepare(RunConfig.preview_count))
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if _dropped_folder(event) is not None:

@@ -123,9 +123,10 @@ class BatchPreview(QWidget):
         return [t.sample for t in self._tiles if t.sample is not None and not t.isHidden()]
 
     def prepare(self, count: int) -> None:
-        """Make ``count`` tiles ahead, hidden, a few per turn of the event loop. The first
-        batch's preview otherwise makes them all at once, in the first run's busiest moment
-        (16 tiles: 15 ms of the GUI thread for the first preview, 7 ms once made ahead)."""
+        """Make up to ``count`` tiles ahead, hidden, a few per turn of the event loop; none
+        once there are as many, so calling it again costs nothing. The first batch's preview
+        otherwise makes them all at once, in the first run's busiest moment (16 tiles: 15 ms
+        of the GUI thread for the first preview, 7 ms once made ahead)."""
         for _ in range(min(PREPARE_CHUNK, count - len(self._tiles))):
             self._add_tile().setVisible(False)
         if len(self._tiles) < count:
