@@ -291,6 +291,39 @@ def test_stop_pressed_while_the_window_catches_up_starts_no_worker():
     assert not {r for r in started if r.startswith("worker")}  # no worker ever started
 
 
+def test_the_window_hears_when_each_epochs_workers_are_being_forked():
+    """``forking(True)`` comes just before an epoch's workers are started (before the wait for
+    the window), ``forking(False)`` once they have been: a window holds its heavier redraws
+    between the two, while the forks hold the interpreter lock."""
+    calls = []
+
+    def forking(on):
+        calls.append((on, len(children_alive())))
+
+    cfg = RunConfig(random="300:3x8x8", workers=2, batch_size=50, epochs=2)
+    finished, _ = run_collect(cfg, before_workers=lambda: calls.append("wait"), forking=forking)
+    assert finished.status == "completed"
+    # each epoch forks its own workers: none alive before, both after
+    assert calls == [(True, 0), "wait", (False, 2), (True, 0), (False, 2)]
+
+
+def test_the_window_hears_the_forking_is_over_however_the_start_ends():
+    stop = threading.Event()
+    calls = []
+    cfg = RunConfig(random="300:3x8x8", workers=2, batch_size=50)
+    finished, _ = run_collect(cfg, stop, before_workers=stop.set, forking=calls.append)
+    assert finished.status == "stopped" and calls == [True, False]
+    calls.clear()
+    kept = RunConfig(
+        random="300:3x8x8", workers=2, batch_size=50, epochs=2, persistent_workers=True
+    )
+    finished, _ = run_collect(kept, forking=calls.append)
+    assert finished.status == "completed" and calls == [True, False]  # started once
+    calls.clear()
+    finished, _ = run_collect(RunConfig(random="300:3x8x8", workers=0), forking=calls.append)
+    assert finished.status == "completed" and calls == []
+
+
 def test_runs_without_workers_never_wait_for_a_window():
     calls = []
     cfg = RunConfig(random="300:3x8x8", workers=0, batch_size=50)

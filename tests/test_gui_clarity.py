@@ -132,6 +132,43 @@ def test_a_second_run_starts_in_the_first_runs_frame_without_resizing_the_chart(
     assert view.viewRange()[1][1] < frame[1][1] / 2  # fitted to its own data after
 
 
+def test_the_first_runs_axes_do_not_rescale_as_its_workers_appear(window):
+    """No earlier run left a frame: the first sweep (the main process alone, before the forks)
+    sets one with room for the workers, so the axes keep still as they appear, just when the
+    forks have made every page the window writes a copy."""
+    chart = window.chart
+    chart.clear()
+    chart.expect_workers(2)
+    main_only = MemorySweep(0.0, sweep(0.0, full=True).rows[:1], True)
+    chart.add_sweep(main_only)
+    chart.redraw()
+    view = chart.plot.getPlotItem().getViewBox()
+    frame = view.viewRange()
+    assert frame[1][1] >= 3 * 400  # the main process's 400 MiB, and two more like it
+    for k in range(1, 30):  # the workers come, 2.9 s of the run
+        chart.add_sweep(sweep(k / 10, full=k % 5 == 0))
+        chart.redraw()
+        assert view.viewRange() == frame
+    for k in range(30, 41):
+        chart.add_sweep(sweep(k / 10, full=False))
+        chart.redraw()
+    assert view.viewRange()[1][1] < frame[1][1]  # then fitted to its own 640 MiB
+
+
+def test_the_chart_holds_its_redraws_while_the_workers_fork(window):
+    chart = window.chart
+    curve = chart._total_curves["rss"]
+    chart.add_sweep(sweep(0.0, full=True))
+    chart.redraw()
+    chart.hold(True)
+    chart.add_sweep(sweep(0.1, full=False))
+    chart.redraw()
+    assert len(curve.getData()[0]) == 1  # the sweep is kept, not drawn
+    chart.hold(False)
+    chart.redraw()
+    assert len(curve.getData()[0]) == 2
+
+
 def test_the_grid_lies_at_the_axes_ticks_and_the_axes_stay_strips(qapp, qtbot, window):
     """Each axis is kept as a pixmap of its own area; pyqtgraph's own grid made that area the
     whole plot (3 MiB of the idle window). The grid is drawn in the view instead, where the

@@ -103,6 +103,22 @@ def test_the_engine_forks_its_workers_once_the_window_has_caught_up(qtbot, windo
     qtbot.waitUntil(lambda: not window.runs.is_running(), timeout=10_000)
 
 
+def test_the_memory_chart_is_held_while_the_engine_forks_its_workers(qtbot, window, monkeypatch):
+    """Held from before the forks until they are over, then drawn again."""
+    held: list[bool] = []
+    hold = window.chart.hold
+    monkeypatch.setattr(window.chart, "hold", lambda on: (held.append(on), hold(on)))
+    window.controls.apply_options(
+        {"random": "600:3x8x8", "workers": 2, "batch_size": 100, "epochs": 2}
+    )
+    window.controls.set_source("random")
+    assert window.start_run()
+    qtbot.waitUntil(lambda: not window.runs.is_running(), timeout=30_000)
+    assert window.last_finished.status == "completed"
+    assert held[:4] == [True, False, True, False]  # each epoch's forks
+    assert not window.chart._held
+
+
 def test_the_memory_given_back_after_a_run_is_given_back_off_the_windows_thread(
     qtbot, window, monkeypatch
 ):

@@ -68,6 +68,7 @@ from .presentation import Presentation
 from .presets import SAMPLE, Preset
 from .replay.recordings import Recordings
 from .run.background import run_in_background
+from .run.engine_worker import EngineWorker
 from .run.event_relay import EventRelay
 from .run.run_controller import RunController
 from .run.run_stats import RunStats
@@ -193,6 +194,7 @@ class MainWindow(QMainWindow):
             self.status.show_message(f"Tracing: {shlex.join(config.command)}")
             self.bottomTabs.setCurrentWidget(self.console)
         else:
+            self.chart.expect_workers(config.workers)
             if config.folder:
                 self.controls.set_recent(self.settings.add_recent_folder(config.folder))
             self.status.show_message(
@@ -287,6 +289,8 @@ class MainWindow(QMainWindow):
         worker.finished.connect(self._on_finished)
         worker.output.connect(self.console.add_output)
         worker.loaderCreated.connect(self._on_loader)
+        if isinstance(worker, EngineWorker):
+            worker.forking.connect(self.chart.hold)
 
     def _on_loader(self, event: LoaderCreated) -> None:
         self.console.add_loader(event)
@@ -431,6 +435,7 @@ class MainWindow(QMainWindow):
         self._traceback_box = box
 
     def _on_run_ended(self) -> None:
+        self.chart.hold(False)  # as the engine did after its forks, whatever came since
         # Qt's pixmap cache holds the charts' axes (DeviceCoordinateCache, ~100 KiB each) and
         # keeps those of ranges gone by until its 10 MiB are full: 7 MiB of the idle window's
         # resident memory after a run. Live axes are drawn again as they are needed.

@@ -94,6 +94,7 @@ def run(
     emit: Emit,
     stop: threading.Event | None = None,
     before_workers: Callable[[], None] | None = None,
+    forking: Callable[[bool], None] | None = None,
 ) -> RunFinished:
     """Run ``config`` to completion, stop or failure; return (and emit) the RunFinished event.
 
@@ -102,7 +103,12 @@ def run(
     it has handled the run's start: forking copies this whole process's page tables with the
     interpreter lock held (about 12 ms per worker for 240 MiB here), and then every page the
     window writes to is copied on its first write; on top of the window's busiest moment,
-    the three together stopped it for 60-150 ms here."""
+    the three together stopped it for 60-150 ms here.
+
+    ``forking``, if given, is called on this thread with True just before each epoch's worker
+    processes are started (before ``before_workers``) and with False once they have been,
+    whatever happened: a window can leave its heavier redraws until then (see
+    ``MemoryChart.hold``)."""
     stop = stop or threading.Event()
     t0 = time.monotonic()
 
@@ -142,6 +148,7 @@ def run(
             loader.start_up,
             preview,
             before_workers,
+            forking,
         )
         reason, details = "", ""
     except Exception as exc:
@@ -281,6 +288,7 @@ def _iterate(
     start_up: StartUpReadings | None,
     preview: PreviewMaker,
     before_workers: Callable[[], None] | None = None,
+    forking: Callable[[bool], None] | None = None,
 ) -> str:
     try:
         per_epoch: int | None = len(loader)
@@ -296,13 +304,11 @@ def _iterate(
             batches = per_epoch if remaining is None else min(per_epoch or remaining, remaining)
             emit(EpochStarted(now(), epoch, batches))
             # With persistent workers, iter() resets the same iterator and its processes.
-            if iterator is None and config.workers:
-                if before_workers is not None and epoch == 0:
-                    before_workers()
-                    if stop.is_set():
-                        return "stopped"
-                sampler.starting_workers()
-            iterator = _iter(loader)
+            starts_workers = iterator is None and bool(config.workers)
+            wait = before_workers if epoch == 0 else None
+            iterator = _epoch_iterator(loader, starts_workers, stop, sampler, wait, forking)
+            if iterator is None:
+                return "stopped"
             interruptible(iterator, stop)
             if not config.persistent_workers:
                 working = set()
@@ -367,6 +373,32 @@ def _iterate(
     finally:
         if iterator is not None:
             _end_workers(config, sampler, iterator, counts.synced, now=stop.is_set())
+
+
+def _epoch_iterator(
+    loader: DataLoader,
+    starts_workers: bool,
+    stop: threading.Event,
+    sampler: MemorySampler,
+    before_workers: Callable[[], None] | None,
+    forking: Callable[[bool], None] | None,
+) -> Any:
+    """``iter(loader)`` for an epoch. Where that starts worker processes (``starts_workers``),
+    it comes between ``forking(True)`` and ``forking(False)``, after ``before_workers``; None
+    where the user pressed Stop meanwhile (no worker has started)."""
+    if starts_workers and forking is not None:
+        forking(True)
+    try:
+        if starts_workers:
+            if before_workers is not None:
+                before_workers()
+                if stop.is_set():
+                    return None
+            sampler.starting_workers()
+        return _iter(loader)
+    finally:
+        if starts_workers and forking is not None:
+            forking(False)
 
 
 def _dead_workers(iterator: Any, wait_s: float) -> list[tuple[int, int, int]]:

@@ -64,10 +64,12 @@ def preload_torch_libraries() -> list[str]:
 #: loaded here too, so that the first Run does not import them while the window paints (an
 #: import holds the interpreter lock while it unmarshals a module's code).
 FIRST_RUN_MODULES = (
+    "numpy.char",
     "numpy.random",
     "multiprocessing.popen_fork",
     "multiprocessing.synchronize",
     "multiprocessing.sharedctypes",
+    "torch.profiler._cupti_monitor",  # torch 2.13: the first record_function (next(loader))
     "explorer.core.datasets.metadata",
     "explorer.core.datasets.random_datasets",
     "explorer.core.memory.budget",

@@ -101,6 +101,8 @@ class MemoryChart(QWidget):
         self._ranges: tuple = ()
         self._floor: tuple = ()
         self._dirty = False
+        self._held = False  # see hold()
+        self._expected_workers: int | None = None  # see expect_workers()
 
         bar = self._controls_bar()
         self._make_plot()
@@ -208,7 +210,8 @@ class MemoryChart(QWidget):
     # ----------------------------------------------------------------- data in
     def clear(self) -> None:
         """Start a new run; the run so far joins the history that can be overlaid."""
-        if len(self._totals["rss"]):
+        had_run = len(self._totals["rss"]) > 0
+        if had_run:
             self._history.append({k: b.view().copy() for k, b in self._totals.items()})
             del self._history[:-MAX_OVERLAYS]
         self._shm.clear()
@@ -222,12 +225,24 @@ class MemoryChart(QWidget):
         self._markers.clear()
         self._decluttered = ()
         self._t_max = 0.0
-        self._floor = self._ranges  # the last run's frame, kept through this run's start
+        # the last run's frame, kept through this run's start (none before the first run)
+        self._floor = self._ranges if had_run else ()
         self.totalsLabel.setText("")
         self.legendLabel.setText("")
         self._dirty = True
         self._draw_overlays()
         self.redraw()
+
+    def expect_workers(self, workers: int) -> None:
+        """The run just started (``clear``) will fork ``workers`` workers. Where no earlier
+        run left a frame to keep through its start (the session's first), its first sweep
+        sets one: the time axis to 5 s, and the memory axis to the main process's RSS times
+        one plus the workers, each of which starts about as resident as the process it was
+        forked from. The axes then change once, with that sweep, before the forks, not as
+        the workers appear: in the first run, that change (the axes' text drawn anew, every
+        curve clipped anew) came just after the forks, a redraw and a paint of 32 and 38 ms,
+        and the window stopped for 45-76 ms."""
+        self._expected_workers = workers
 
     def _draw_overlays(self) -> None:
         for item in self._overlays:
@@ -276,6 +291,11 @@ class MemoryChart(QWidget):
             rss_total += row.rss
             pss_total = None if pss_total is None or row.pss is None else pss_total + row.pss
         self._totals["rss"].append((sweep.t, rss_total / MiB))
+        if self._expected_workers is not None:
+            if not self._floor:
+                top = nice_ceiling(rss_total / MiB * (1 + self._expected_workers) * 1.04)
+                self._floor = ((0.0, time_ceiling(KEEP_FRAME_S)), (0.0, top))
+            self._expected_workers = None
         self._pids_now = frozenset(r.pid for r in sweep.rows)
         if pss_total is not None and sweep.rows:
             self._totals["pss"].append((sweep.t, pss_total / MiB))
@@ -365,8 +385,17 @@ class MemoryChart(QWidget):
         QToolTip.showText(QCursor.pos(), self.hover_text(t), self.plot)
 
     # ----------------------------------------------------------------- drawing
+    def hold(self, held: bool) -> None:
+        """Leave redraws until ``hold(False)`` (what comes in meanwhile is kept, and drawn
+        then). The window holds them while the engine forks its workers. Each fork holds the
+        interpreter lock for about 10 ms. The window's first redraw after a fork then copies
+        every page it writes to, which the new worker still shares. Together, on a 2-core
+        machine, a redraw begun as the forks began took 38 ms of wall time (14 ms of CPU) and
+        stopped the window for 91 ms."""
+        self._held = held
+
     def redraw(self) -> None:
-        if not self._dirty:
+        if not self._dirty or self._held:
             return
         self._dirty = False
         col = COLUMN[self.metric_key]

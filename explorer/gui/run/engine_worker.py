@@ -31,6 +31,9 @@ class EngineWorker(EventRelay):
     #: Asked on the engine's thread before the run's first workers are forked, with a
     #: threading.Event to set once the window has handled what came before.
     catchUp = Signal(object)
+    #: True just before the engine starts an epoch's worker processes, False once it has:
+    #: the window leaves its chart redraws until then (see ``MemoryChart.hold``).
+    forking = Signal(bool)
 
     def __init__(
         self, config: RunConfig | TraceConfig, recording: Callable[[object], None] | None = None
@@ -60,7 +63,13 @@ class EngineWorker(EventRelay):
 
         freeze_long_lived_once()  # torch's objects: never garbage, never walked again
         yield_cpu(ENGINE_NICENESS)
-        engine.run(self.config, emit, self._stop, before_workers=self._wait_for_window)
+        engine.run(
+            self.config,
+            emit,
+            self._stop,
+            before_workers=self._wait_for_window,
+            forking=self.forking.emit,
+        )
 
     def _wait_for_window(self) -> None:
         """Until the window has caught up with the run's start (or the timeout)."""
