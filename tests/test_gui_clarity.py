@@ -133,18 +133,18 @@ def test_a_second_run_starts_in_the_first_runs_frame_without_resizing_the_chart(
 
 
 def test_the_first_runs_axes_do_not_rescale_as_its_workers_appear(window):
-    """No earlier run left a frame: the first sweep (the main process alone, before the forks)
-    sets one with room for the workers, so the axes keep still as they appear, just when the
-    forks have made every page the window writes a copy."""
+    """No earlier run left a frame: the run's start sets one with room for the workers, drawn
+    before the forks (the hold's start), so the axes keep still as the workers appear, just
+    when the forks have made every page the window writes a copy."""
     chart = window.chart
-    chart.clear()
-    chart.expect_workers(2)
-    main_only = MemorySweep(0.0, sweep(0.0, full=True).rows[:1], True)
-    chart.add_sweep(main_only)
-    chart.redraw()
     view = chart.plot.getPlotItem().getViewBox()
+    chart.clear()
+    chart.expect_workers(2, 400 * MiB)
+    chart.add_sweep(MemorySweep(0.0, sweep(0.0, full=True).rows[:1], True))  # main alone
+    chart.hold(True)  # the forks begin
     frame = view.viewRange()
     assert frame[1][1] >= 3 * 400  # the main process's 400 MiB, and two more like it
+    chart.hold(False)
     for k in range(1, 30):  # the workers come, 2.9 s of the run
         chart.add_sweep(sweep(k / 10, full=k % 5 == 0))
         chart.redraw()

@@ -10,6 +10,7 @@ import shlex
 from collections.abc import Callable
 from pathlib import Path
 
+import psutil
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
@@ -194,7 +195,7 @@ class MainWindow(QMainWindow):
             self.status.show_message(f"Tracing: {shlex.join(config.command)}")
             self.bottomTabs.setCurrentWidget(self.console)
         else:
-            self.chart.expect_workers(config.workers)
+            self.chart.expect_workers(config.workers, psutil.Process().memory_info().rss)
             if config.folder:
                 self.controls.set_recent(self.settings.add_recent_folder(config.folder))
             self.status.show_message(

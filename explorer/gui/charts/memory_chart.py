@@ -102,7 +102,6 @@ class MemoryChart(QWidget):
         self._floor: tuple = ()
         self._dirty = False
         self._held = False  # see hold()
-        self._expected_workers: int | None = None  # see expect_workers()
 
         bar = self._controls_bar()
         self._make_plot()
@@ -233,16 +232,20 @@ class MemoryChart(QWidget):
         self._draw_overlays()
         self.redraw()
 
-    def expect_workers(self, workers: int) -> None:
-        """The run just started (``clear``) will fork ``workers`` workers. Where no earlier
-        run left a frame to keep through its start (the session's first), its first sweep
-        sets one: the time axis to 5 s, and the memory axis to the main process's RSS times
-        one plus the workers, each of which starts about as resident as the process it was
-        forked from. The axes then change once, with that sweep, before the forks, not as
-        the workers appear: in the first run, that change (the axes' text drawn anew, every
-        curve clipped anew) came just after the forks, a redraw and a paint of 32 and 38 ms,
-        and the window stopped for 45-76 ms."""
-        self._expected_workers = workers
+    def expect_workers(self, workers: int, main_rss: int) -> None:
+        """The run just started (``clear``) will fork ``workers`` workers from a main process
+        of ``main_rss`` bytes resident. Where no earlier run left a frame to keep through its
+        start (the session's first), this sets one: the time axis to 5 s, and the memory axis
+        to the main process's RSS times one plus the workers, each of which starts about as
+        resident as the process it was forked from. The axes then change before the forks
+        (at the latest when ``hold`` begins), not as the workers appear: in the first run,
+        that change (the axes' text drawn anew, every curve clipped anew) came just after
+        the forks, a redraw and a paint of 16-32 and 29-38 ms of CPU, and the window stopped
+        for 45-76 ms."""
+        if not self._floor:
+            top = nice_ceiling(main_rss / MiB * (1 + workers) * 1.04)
+            self._floor = ((0.0, time_ceiling(KEEP_FRAME_S)), (0.0, top))
+            self._dirty = True
 
     def _draw_overlays(self) -> None:
         for item in self._overlays:
@@ -291,11 +294,6 @@ class MemoryChart(QWidget):
             rss_total += row.rss
             pss_total = None if pss_total is None or row.pss is None else pss_total + row.pss
         self._totals["rss"].append((sweep.t, rss_total / MiB))
-        if self._expected_workers is not None:
-            if not self._floor:
-                top = nice_ceiling(rss_total / MiB * (1 + self._expected_workers) * 1.04)
-                self._floor = ((0.0, time_ceiling(KEEP_FRAME_S)), (0.0, top))
-            self._expected_workers = None
         self._pids_now = frozenset(r.pid for r in sweep.rows)
         if pss_total is not None and sweep.rows:
             self._totals["pss"].append((sweep.t, pss_total / MiB))
@@ -387,11 +385,15 @@ class MemoryChart(QWidget):
     # ----------------------------------------------------------------- drawing
     def hold(self, held: bool) -> None:
         """Leave redraws until ``hold(False)`` (what comes in meanwhile is kept, and drawn
-        then). The window holds them while the engine forks its workers. Each fork holds the
-        interpreter lock for about 10 ms. The window's first redraw after a fork then copies
-        every page it writes to, which the new worker still shares. Together, on a 2-core
-        machine, a redraw begun as the forks began took 38 ms of wall time (14 ms of CPU) and
-        stopped the window for 91 ms."""
+        then); what is pending when the hold begins is drawn first. The window holds them
+        while the engine forks its workers, and the engine waits for the window before its
+        first forks, so the run's frame (``expect_workers``) is drawn before them. Each fork
+        holds the interpreter lock for about 10 ms. The window's first redraw after a fork
+        then copies every page it writes to, which the new worker still shares. Together, on
+        a 2-core machine, a redraw begun as the forks began took 38 ms of wall time (14 ms of
+        CPU) and stopped the window for 91 ms."""
+        if held and not self._held:
+            self.redraw()
         self._held = held
 
     def redraw(self) -> None:
