@@ -303,8 +303,9 @@ def test_the_window_hears_when_each_epochs_workers_are_being_forked():
     cfg = RunConfig(random="300:3x8x8", workers=2, batch_size=50, epochs=2)
     finished, _ = run_collect(cfg, before_workers=lambda: calls.append("wait"), forking=forking)
     assert finished.status == "completed"
-    # each epoch forks its own workers: none alive before, both after
-    assert calls == [(True, 0), "wait", (False, 2), (True, 0), (False, 2)]
+    # each epoch forks its own workers; the second epoch's forking is said as the first
+    # delivers its last batch (its workers still alive), since those forks wait for no window
+    assert calls == [(True, 0), "wait", (False, 2), (True, 2), (False, 2)]
 
 
 def test_the_window_hears_the_forking_is_over_however_the_start_ends():
@@ -322,6 +323,24 @@ def test_the_window_hears_the_forking_is_over_however_the_start_ends():
     calls.clear()
     finished, _ = run_collect(RunConfig(random="300:3x8x8", workers=0), forking=calls.append)
     assert finished.status == "completed" and calls == []
+    calls.clear()
+    ends = RunConfig(random="300:3x8x8", workers=2, batch_size=50, epochs=3, max_batches=6)
+    finished, _ = run_collect(ends, forking=calls.append)
+    assert finished.status == "completed" and calls == [True, False]  # no third epoch to say
+
+
+def test_a_run_stopped_after_the_next_forks_were_said_says_they_are_over():
+    stop = threading.Event()
+    calls = []
+
+    def forking(on):
+        calls.append(on)
+        if len(calls) == 3:  # the second epoch's, said at the first one's last batch
+            stop.set()
+
+    cfg = RunConfig(random="300:3x8x8", workers=2, batch_size=50, epochs=2)
+    finished, _ = run_collect(cfg, stop, forking=forking)
+    assert finished.status == "stopped" and calls == [True, False, True, False]
 
 
 def test_runs_without_workers_never_wait_for_a_window():

@@ -105,10 +105,11 @@ def run(
     window writes to is copied on its first write; on top of the window's busiest moment,
     the three together stopped it for 60-150 ms here.
 
-    ``forking``, if given, is called on this thread with True just before each epoch's worker
-    processes are started (before ``before_workers``) and with False once they have been,
-    whatever happened: a window can leave its heavier redraws until then (see
-    ``MemoryChart.hold``)."""
+    ``forking``, if given, is called on this thread with True before each epoch's worker
+    processes are started (before ``before_workers``; for a later epoch, as the epoch before
+    it delivers its last batch, so that the window hears of it in time) and with False once
+    they have been, whatever happened: a window can leave its heavier redraws until then
+    (see ``MemoryChart.hold``)."""
     stop = stop or threading.Event()
     t0 = time.monotonic()
 
@@ -296,6 +297,7 @@ def _iterate(
         per_epoch = None
     iterator = None
     working: set[int] = set()  # workers whose USS baseline has been asked for
+    announced = False  # forking(True) said at the last epoch's end, for this epoch's forks
     try:
         for epoch in range(config.epochs):
             if stop.is_set():
@@ -306,7 +308,8 @@ def _iterate(
             # With persistent workers, iter() resets the same iterator and its processes.
             starts_workers = iterator is None and bool(config.workers)
             wait = before_workers if epoch == 0 else None
-            iterator = _epoch_iterator(loader, starts_workers, stop, sampler, wait, forking)
+            said, announced = announced, False
+            iterator = _epoch_iterator(loader, starts_workers, stop, sampler, wait, forking, said)
             if iterator is None:
                 return "stopped"
             interruptible(iterator, stop)
@@ -347,32 +350,61 @@ def _iterate(
                     sampler.mark_working(event.worker, start_up.uss(event.worker))
                 if config.step_ms:
                     time.sleep(config.step_ms / 1000)  # the model's step, as the host sees it
-                counts.loop_end = done = time.monotonic()
+                counts.loop_end = time.monotonic()
                 counts.batches += 1
                 counts.samples += event.samples
                 in_epoch += 1
-                if batches and config.workers and batches - in_epoch < config.workers:
-                    # the last batch of its worker this epoch, as the DataLoader hands indices
-                    # round the workers in turn: read that worker now, while the others load
-                    sampler.worker_done(event.worker)
-                if in_epoch == batches and config.workers:
-                    # the last batch: an exhausted iterator ends its workers inside next(), so
-                    # measure them, in full, now
-                    sampler.sync()
-                    counts.synced = True
-                elif batches and config.workers:  # when that will be, at this epoch's pace
-                    sampler.expect_sync(done + (done - epoch_t0) / in_epoch * (batches - in_epoch))
+                if batches and config.workers:
+                    at = (in_epoch, batches, epoch_t0)
+                    _read_at_epoch_end(sampler, counts, config.workers, event.worker, *at)
                 if config.max_batches is not None and counts.batches >= config.max_batches:
                     return "completed"
                 if config.steady_s is not None and counts.steady_over(config.steady_s):
                     return "completed"
+                if in_epoch == batches and forking is not None and _forks_again(config, epoch):
+                    # Said now, while this epoch's workers end: the next epoch's forks do not
+                    # wait for the window, whose hold would otherwise come after them.
+                    forking(True)
+                    announced = True
             if not config.persistent_workers:
                 _end_workers(config, sampler, iterator, counts.synced)
                 iterator = None
         return "completed"
     finally:
+        if announced and forking is not None:  # the run ended before that epoch began
+            forking(False)
         if iterator is not None:
             _end_workers(config, sampler, iterator, counts.synced, now=stop.is_set())
+
+
+def _read_at_epoch_end(
+    sampler: MemorySampler,
+    counts: _Counts,
+    workers: int,
+    worker: int | None,
+    in_epoch: int,
+    batches: int,
+    epoch_t0: float,
+) -> None:
+    """The sampler's full readings around an epoch's end, once batch ``in_epoch`` of
+    ``batches`` (from ``worker``, one of ``workers``) has been handled."""
+    if batches - in_epoch < workers:
+        # the last batch of its worker this epoch, as the DataLoader hands indices round the
+        # workers in turn: read that worker now, while the others load
+        sampler.worker_done(worker)
+    if in_epoch == batches:
+        # the last batch: an exhausted iterator ends its workers inside next(), so measure
+        # them, in full, now
+        sampler.sync()
+        counts.synced = True
+    else:  # when that will be, at this epoch's pace
+        done = counts.loop_end or time.monotonic()
+        sampler.expect_sync(done + (done - epoch_t0) / in_epoch * (batches - in_epoch))
+
+
+def _forks_again(config: RunConfig, epoch: int) -> bool:
+    """Whether the epoch after ``epoch`` starts worker processes of its own."""
+    return bool(config.workers) and not config.persistent_workers and epoch + 1 < config.epochs
 
 
 def _epoch_iterator(
@@ -382,11 +414,13 @@ def _epoch_iterator(
     sampler: MemorySampler,
     before_workers: Callable[[], None] | None,
     forking: Callable[[bool], None] | None,
+    announced: bool = False,
 ) -> Any:
     """``iter(loader)`` for an epoch. Where that starts worker processes (``starts_workers``),
-    it comes between ``forking(True)`` and ``forking(False)``, after ``before_workers``; None
-    where the user pressed Stop meanwhile (no worker has started)."""
-    if starts_workers and forking is not None:
+    it comes between ``forking(True)`` (unless ``announced`` already) and ``forking(False)``,
+    after ``before_workers``; None where the user pressed Stop meanwhile (no worker has
+    started)."""
+    if starts_workers and forking is not None and not announced:
         forking(True)
     try:
         if starts_workers:
