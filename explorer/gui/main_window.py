@@ -436,7 +436,6 @@ class MainWindow(QMainWindow):
         self._traceback_box = box
 
     def _on_run_ended(self) -> None:
-        self.chart.hold(False)  # the engine's forking(False) always comes first: a backstop
         # Qt's pixmap cache holds the charts' axes (DeviceCoordinateCache, ~100 KiB each) and
         # keeps those of ranges gone by until its 10 MiB are full: 7 MiB of the idle window's
         # resident memory after a run. Live axes are drawn again as they are needed.

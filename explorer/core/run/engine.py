@@ -297,7 +297,7 @@ def _iterate(
         per_epoch = None
     iterator = None
     working: set[int] = set()  # workers whose USS baseline has been asked for
-    announced = False  # forking(True) said at the last epoch's end, for this epoch's forks
+    notice = _ForkNotice(forking)
     try:
         for epoch in range(config.epochs):
             if stop.is_set():
@@ -308,8 +308,7 @@ def _iterate(
             # With persistent workers, iter() resets the same iterator and its processes.
             starts_workers = iterator is None and bool(config.workers)
             wait = before_workers if epoch == 0 else None
-            said, announced = announced, False
-            iterator = _epoch_iterator(loader, starts_workers, stop, sampler, wait, forking, said)
+            iterator = _epoch_iterator(loader, starts_workers, stop, sampler, wait, notice)
             if iterator is None:
                 return "stopped"
             interruptible(iterator, stop)
@@ -350,44 +349,43 @@ def _iterate(
                     sampler.mark_working(event.worker, start_up.uss(event.worker))
                 if config.step_ms:
                     time.sleep(config.step_ms / 1000)  # the model's step, as the host sees it
-                counts.loop_end = time.monotonic()
+                counts.loop_end = done = time.monotonic()
                 counts.batches += 1
                 counts.samples += event.samples
                 in_epoch += 1
                 if batches and config.workers:
-                    at = (in_epoch, batches, epoch_t0)
-                    _read_at_epoch_end(sampler, counts, config.workers, event.worker, *at)
+                    at = (in_epoch, batches, epoch_t0, done)
+                    counts.synced = _read_at_epoch_end(sampler, config.workers, event.worker, *at)
                 if config.max_batches is not None and counts.batches >= config.max_batches:
                     return "completed"
                 if config.steady_s is not None and counts.steady_over(config.steady_s):
                     return "completed"
-                if in_epoch == batches and forking is not None and _forks_again(config, epoch):
+                if in_epoch == batches and _forks_again(config, epoch):
                     # Said now, while this epoch's workers end: the next epoch's forks do not
                     # wait for the window, whose hold would otherwise come after them.
-                    forking(True)
-                    announced = True
+                    notice.say(True)
             if not config.persistent_workers:
                 _end_workers(config, sampler, iterator, counts.synced)
                 iterator = None
         return "completed"
     finally:
-        if announced and forking is not None:  # the run ended before that epoch began
-            forking(False)
+        notice.say(False)  # a run that ended before the epoch it announced
         if iterator is not None:
             _end_workers(config, sampler, iterator, counts.synced, now=stop.is_set())
 
 
 def _read_at_epoch_end(
     sampler: MemorySampler,
-    counts: _Counts,
     workers: int,
     worker: int | None,
     in_epoch: int,
     batches: int,
     epoch_t0: float,
-) -> None:
+    done: float,
+) -> bool:
     """The sampler's full readings around an epoch's end, once batch ``in_epoch`` of
-    ``batches`` (from ``worker``, one of ``workers``) has been handled."""
+    ``batches`` (from ``worker``, one of ``workers``) has been handled at ``done``: whether
+    every process was read in full (``sync``)."""
     if batches - in_epoch < workers:
         # the last batch of its worker this epoch, as the DataLoader hands indices round the
         # workers in turn: read that worker now, while the others load
@@ -396,10 +394,25 @@ def _read_at_epoch_end(
         # the last batch: an exhausted iterator ends its workers inside next(), so measure
         # them, in full, now
         sampler.sync()
-        counts.synced = True
-    else:  # when that will be, at this epoch's pace
-        done = counts.loop_end or time.monotonic()
-        sampler.expect_sync(done + (done - epoch_t0) / in_epoch * (batches - in_epoch))
+        return True
+    # when that will be, at this epoch's pace
+    sampler.expect_sync(done + (done - epoch_t0) / in_epoch * (batches - in_epoch))
+    return False
+
+
+class _ForkNotice:
+    """``run``'s ``forking``, said only when it changes: True as early as an epoch's forks are
+    known to come (again at the forks is no news), False once they are over or the run has
+    ended first."""
+
+    def __init__(self, forking: Callable[[bool], None] | None) -> None:
+        self._forking = forking
+        self._on = False
+
+    def say(self, on: bool) -> None:
+        if self._forking is not None and on != self._on:
+            self._on = on
+            self._forking(on)
 
 
 def _forks_again(config: RunConfig, epoch: int) -> bool:
@@ -413,15 +426,13 @@ def _epoch_iterator(
     stop: threading.Event,
     sampler: MemorySampler,
     before_workers: Callable[[], None] | None,
-    forking: Callable[[bool], None] | None,
-    announced: bool = False,
+    notice: _ForkNotice,
 ) -> Any:
     """``iter(loader)`` for an epoch. Where that starts worker processes (``starts_workers``),
-    it comes between ``forking(True)`` (unless ``announced`` already) and ``forking(False)``,
-    after ``before_workers``; None where the user pressed Stop meanwhile (no worker has
-    started)."""
-    if starts_workers and forking is not None and not announced:
-        forking(True)
+    it comes between ``notice.say(True)`` and ``notice.say(False)``, after ``before_workers``;
+    None where the user pressed Stop meanwhile (no worker has started)."""
+    if starts_workers:
+        notice.say(True)
     try:
         if starts_workers:
             if before_workers is not None:
@@ -431,8 +442,7 @@ def _epoch_iterator(
             sampler.starting_workers()
         return _iter(loader)
     finally:
-        if starts_workers and forking is not None:
-            forking(False)
+        notice.say(False)
 
 
 def _dead_workers(iterator: Any, wait_s: float) -> list[tuple[int, int, int]]:
