@@ -54,17 +54,34 @@ class Figure:
         if self.detail.get("launches"):
             text += _launches(self.detail["launches"])
         if self.verdict == "noise":
-            text += ": missed, within the noise"
+            text += ": missed, " + (
+                "while the host took the CPU" if self.detail.get("launches") else "within the noise"
+            )
         return text
 
 
 def _launches(launches: list[dict[str, Any]]) -> str:
-    """Each launch's worst lateness, and the phase of the worst one (where to look)."""
+    """Each launch's worst lateness, the phase of the worst one (where to look), and how much
+    of that beat the host took."""
     worst = max(launches, key=lambda r: r["max_ms"])
     phases = worst.get("max_by_phase_ms") or {"?": worst["max_ms"]}
     phase = max(phases, key=phases.__getitem__)
     each = ", ".join(f"{r['max_ms']:.0f}" for r in launches)
-    return f"  (launches {each} ms; the worst in {phase!r})"
+    stolen = worst.get("max_stolen_ms")
+    host = f", {stolen:.0f} ms of it stolen by the host" if stolen else ""
+    return f"  (launches {each} ms; the worst in {phase!r}{host})"
+
+
+def lateness_verdict(launches: list[dict[str, Any]], limit_ms: float) -> str:
+    """The verdict on launches' lateness: "ok" when each one's worst beat came within
+    ``limit_ms``. A launch late by more is not counted as a miss when its lateness, less the
+    CPU time the host (the hypervisor of this virtual machine) took from it during each beat,
+    stays within the limit: nothing in this machine could run then. Such a set is "noise",
+    and ``--strict`` fails it."""
+    if all(r["max_ms"] <= limit_ms for r in launches):
+        return "ok"
+    own = [r.get("max_own_ms", r["max_ms"]) for r in launches]
+    return "noise" if all(ms <= limit_ms for ms in own) else "MISS"
 
 
 def noise_margin(detail: dict[str, Any]) -> float:
@@ -129,10 +146,19 @@ class _Bench:
         self._jpeg_run: Any = None
         self.aa_error = 0.0  # |A/A ratio - 1| of this set, once measured
 
-    def add(self, name: str, value: float, goal: str, ok: bool, unit: str, detail: dict) -> None:
+    def add(
+        self,
+        name: str,
+        value: float,
+        goal: str,
+        ok: bool,
+        unit: str,
+        detail: dict,
+        verdict: str = "",
+    ) -> None:
         if "pair_ratios" in detail and goal != "information":
             detail = {**detail, "aa_error": self.aa_error}
-        figure = Figure(name, value, goal, ok, unit, detail)
+        figure = Figure(name, value, goal, ok, unit, detail, verdict)
         self.figures.append(figure)
         print(figure.line(), flush=True)
 
@@ -236,13 +262,15 @@ def _session(b: _Bench) -> None:
         ]
         worst = max(runs, key=lambda r: r["max_ms"])
         r = {"launches": runs, "max_ms": worst["max_ms"], "p99_ms": max(x["p99_ms"] for x in runs)}
+        verdict = lateness_verdict(runs, 100)
         b.add(
             f"window session max lateness, {label}",
             r["max_ms"],
             f"≤ 100 ms in each of {launches} launches",
-            r["max_ms"] <= 100,
+            verdict == "ok",
             "ms",
             r,
+            verdict,
         )
 
 

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QApplication, QWidget
 
+from ..core.host_steal import HostSteal
+
 if TYPE_CHECKING:
     from .main_window import MainWindow
 
@@ -70,35 +72,50 @@ def set_idle_after_run(window: MainWindow) -> dict:
 
 
 class Heartbeat:
-    """A 5 ms QTimer on the GUI thread; each beat records how late it came, and in which
-    phase of the session (the phase names say what the window was doing)."""
+    """A 5 ms QTimer on the GUI thread; each beat records how late it came, in which phase of
+    the session (the phase names say what the window was doing), and how much CPU time the
+    host took from this machine meanwhile (``HostSteal``: on a virtual machine, the time in
+    which nothing here could run)."""
 
     def __init__(self) -> None:
         from PySide6.QtCore import QTimer
 
         self.phase = "idle after first paint"
-        self.late: list[tuple[str, float]] = []
+        self.late: list[tuple[str, float, float]] = []  # phase, ms late, ms stolen
+        self._steal = HostSteal()
         self._last = time.monotonic()
+        self._last_steal = self._steal.ms()
         self._timer = QTimer(interval=5)
         self._timer.timeout.connect(self._beat)
         self._timer.start()
 
     def _beat(self) -> None:
-        now = time.monotonic()
-        self.late.append((self.phase, max(0.0, now - self._last - 0.005) * 1000))
-        self._last = now
+        now, stolen = time.monotonic(), self._steal.ms()
+        late = max(0.0, now - self._last - 0.005) * 1000
+        self.late.append((self.phase, late, stolen - self._last_steal))
+        self._last, self._last_steal = now, stolen
 
     def stop(self) -> dict:
+        """The figures: p99 and max lateness (ms), the worst per phase, and, for the worst
+        beat, how much of it the host took (``max_stolen_ms``). ``max_own_ms``: the worst
+        lateness left once each beat's stolen time is taken out of it."""
         self._timer.stop()
-        values = sorted(ms for _, ms in self.late)
+        counted = self._steal.available
+        self._steal.close()
+        values = sorted(ms for _, ms, _ in self.late)
         worst: dict[str, float] = {}
-        for phase, ms in self.late:
+        for phase, ms, _ in self.late:
             worst[phase] = max(ms, worst.get(phase, 0.0))
+        _, _, stolen_in_worst = max(self.late, key=lambda beat: beat[1])
         return {
             "beats": len(values),
             "p99_ms": values[int(0.99 * (len(values) - 1))],
             "max_ms": values[-1],
             "max_by_phase_ms": worst,
+            "max_stolen_ms": stolen_in_worst,
+            "max_own_ms": max(max(0.0, ms - stolen) for _, ms, stolen in self.late),
+            "host_steal_ms": self._last_steal,
+            "steal_counted": counted,
         }
 
 
