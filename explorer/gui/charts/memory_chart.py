@@ -102,6 +102,8 @@ class MemoryChart(QWidget):
         self._floor: tuple = ()
         self._dirty = False
         self._held = False  # see hold()
+        self._held_markers: list[tuple[float, str, bool]] = []  # markers that came meanwhile
+        self._legend_stale = False  # a process came or went meanwhile
 
         bar = self._controls_bar()
         self._make_plot()
@@ -222,6 +224,7 @@ class MemoryChart(QWidget):
         for line in self._markers:
             self.plot.removeItem(line)
         self._markers.clear()
+        self._held_markers.clear()
         self._decluttered = ()
         self._t_max = 0.0
         # the last run's frame, kept through this run's start (none before the first run)
@@ -317,6 +320,10 @@ class MemoryChart(QWidget):
     def add_marker(self, t: float, text: str, minor: bool = False) -> None:
         """A vertical line at ``t`` with a caption; ``minor`` captions give way to the others
         where there is no room for both."""
+        if self._held:
+            self._held_markers.append((t, text, minor))
+            self._t_max = max(self._t_max, t)
+            return
         line = pg.InfiniteLine(
             pos=t,
             angle=90,
@@ -384,20 +391,34 @@ class MemoryChart(QWidget):
 
     # ----------------------------------------------------------------- drawing
     def hold(self, held: bool) -> None:
-        """Leave redraws until ``hold(False)`` (what comes in meanwhile is kept, and drawn
-        then); what is pending when the hold begins is drawn, and painted, first. The window
-        holds them while the engine forks its workers (it hears of the forks before they
-        begin), so the run's frame (``expect_workers``) is drawn before them. Each fork
-        holds the interpreter lock for about 10 ms. The window's first redraw after a fork
-        then copies every page it writes to, which the new worker still shares. Together, on
-        a 2-core machine, a redraw begun as the forks began took 38 ms of wall time (14 ms of
-        CPU) and stopped the window for 91 ms."""
-        if held and not self._held and self._dirty:
-            self.redraw()
-            # and painted now: a paint left to the event loop came during the forks (the
-            # forks of an epoch after the first wait for no window), copying 1,309 pages
-            self.plot.viewport().repaint()
-        self._held = held
+        """Leave the chart as it is until ``hold(False)``: no redraw, no paint, no new marker
+        or legend (what comes in meanwhile is kept, and shown then). What is pending when
+        the hold begins is drawn, and painted, first. The window holds the chart while the
+        engine forks its workers (it hears of the forks before they begin), so the run's
+        frame (``expect_workers``) is drawn before them. Each fork holds the interpreter
+        lock for about 10 ms, and whatever the window writes to after a fork gets copied,
+        page by page, while the new worker still shares it. On a 2-core machine, a redraw
+        begun as the forks began took 38 ms of wall time (14 ms of CPU) and stopped the
+        window for 91 ms; a paint among them, 13 ms (490 copied pages), and a marker for
+        the first worker, added between the two forks, 20 ms (1,081)."""
+        if held == self._held:
+            return
+        if held:
+            if self._dirty:
+                self.redraw()
+                # and painted now: a paint left to the event loop came during the forks (the
+                # forks of an epoch after the first wait for no window), copying 1,309 pages
+                self.plot.viewport().repaint()
+            self._held = True
+            self.plot.setUpdatesEnabled(False)
+            return
+        self._held = False
+        self.plot.setUpdatesEnabled(True)
+        waiting, self._held_markers = self._held_markers, []
+        for t, text, minor in waiting:
+            self.add_marker(t, text, minor)
+        if self._legend_stale:
+            self._update_legend()
 
     def redraw(self) -> None:
         if not self._dirty or self._held:
@@ -542,6 +563,9 @@ class MemoryChart(QWidget):
         return [f"{s.role} · pid {s.pid}" for s in self._series.values()]
 
     def _update_legend(self) -> None:
+        self._legend_stale = self._held
+        if self._held:
+            return
         roles = [(s.role, s.pid) for s in self._series.values()]
         self.legendLabel.setText(self._legend_html(roles) if roles else "")
 
