@@ -197,9 +197,17 @@ def test_a_held_chart_adds_no_marker_nor_legend_and_paints_nothing_until_release
     assert chart.markers() == [] and "worker-0" not in chart.legendLabel.text()
     assert True not in painted
     chart.hold(False)
-    assert chart.markers() == ["2 workers started"]
+    qtbot.waitUntil(lambda: chart.markers() == ["2 workers started"])
     assert "worker-0" in chart.legendLabel.text()
     qtbot.waitUntil(lambda: False in painted)
+    chart.hold(True)  # held again before the catch-up: it waits for the next release
+    chart.processes_changed(ProcessesChanged(0.2, exited=(("worker-0", 1), ("worker-1", 2))))
+    chart.hold(False)
+    chart.hold(True)
+    qapp.processEvents()
+    assert chart.markers() == ["2 workers started"]
+    chart.hold(False)
+    qtbot.waitUntil(lambda: chart.markers() == ["2 workers started", "workers gone"])
 
 
 def test_the_grid_lies_at_the_axes_ticks_and_the_axes_stay_strips(qapp, qtbot, window):

@@ -51,7 +51,7 @@ def test_warm_up_runs_then_even_when_loading_fails(monkeypatch):
     assert called == [True]
 
 
-def test_the_gui_collector_rests_while_paused(qtbot):
+def test_the_gui_collector_rests_while_paused_and_while_held(qtbot):
     from PySide6.QtCore import QObject
 
     was_enabled = gc.isenabled()  # the windows of other tests rely on the collector's state
@@ -63,6 +63,10 @@ def test_the_gui_collector_rests_while_paused(qtbot):
         collector._collect()
         assert gc.get_count()[0] >= before  # nothing collected
         gc_on_gui_thread.resume_collections()
+        collector.hold(True)  # the engine forks its workers
+        collector._collect()
+        assert gc.get_count()[0] >= before
+        collector.hold(False)
         collector._collect()
         assert gc.get_count()[0] < before
         del junk
@@ -116,7 +120,7 @@ def test_the_memory_chart_is_held_while_the_engine_forks_its_workers(qtbot, wind
     qtbot.waitUntil(lambda: not window.runs.is_running(), timeout=30_000)
     assert window.last_finished.status == "completed"
     assert held[:4] == [True, False, True, False]  # each epoch's forks
-    assert not window.chart._held
+    assert not window.chart._held and not window._collector._held
 
 
 def test_the_memory_given_back_after_a_run_is_given_back_off_the_windows_thread(

@@ -97,7 +97,8 @@ class MainWindow(QMainWindow):
 
     def __init__(self, settings: AppSettings | None = None, record_to: str | None = None) -> None:
         super().__init__()
-        install_gui_thread_gc()  # Qt objects must never be freed on the engine's thread
+        # Qt objects must never be freed on the engine's thread
+        self._collector = install_gui_thread_gc()
         self.setObjectName("mainWindow")
         self.setWindowTitle("DataLoader Explorer")
         self.setWindowIcon(app_icon())
@@ -292,6 +293,8 @@ class MainWindow(QMainWindow):
         worker.loaderCreated.connect(self._on_loader)
         if isinstance(worker, EngineWorker):
             worker.forking.connect(self.chart.hold)
+            if self._collector is not None:
+                worker.forking.connect(self._collector.hold)
 
     def _on_loader(self, event: LoaderCreated) -> None:
         self.console.add_loader(event)

@@ -414,6 +414,14 @@ class MemoryChart(QWidget):
             return
         self._held = False
         self.plot.setUpdatesEnabled(True)
+        # on the event loop's next turn: what was left waits no longer than the window's
+        # other events, which the forks kept waiting too
+        QTimer.singleShot(0, self._catch_up)
+
+    def _catch_up(self) -> None:
+        """Add the markers and the legend entries that came while the chart was held."""
+        if self._held:  # held again meanwhile: at the next release
+            return
         waiting, self._held_markers = self._held_markers, []
         for t, text, minor in waiting:
             self.add_marker(t, text, minor)
