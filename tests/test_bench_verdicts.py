@@ -3,6 +3,7 @@ than the pairs' own noise, which this shared machine cannot tell from met."""
 
 from __future__ import annotations
 
+import shutil
 import time
 
 import pytest
@@ -185,3 +186,28 @@ def test_the_machine_speed_figure_tells_a_two_speed_machine_from_a_steady_one(mo
     monkeypatch.setattr(ms, "_unit", lambda: time.sleep(0.001))
     r = ms.machine_speed(1.0)
     assert r["slow_share"] <= 0.25 and r["slow_over_fast"] < 2
+
+
+def test_the_quick_sets_noisy_ratios_get_more_pairs_than_its_others(monkeypatch):
+    """Five pairs of the preview ratio missed its goal beyond their noise in one quick set of
+    23 whose pooled pairs read 0.995; the quick set gives it, as the tiny-tensor overhead,
+    nine. The full set keeps its eleven."""
+    from explorer.bench import __main__ as bench
+    from explorer.bench import loading
+
+    asked = []
+
+    def preview_cost(config, repeats):
+        asked.append(repeats)
+        return {"ratio": 1.0, "pair_ratios": [1.0] * repeats}
+
+    monkeypatch.setattr(loading, "preview_cost", preview_cost)
+    for quick in (True, False):
+        b = bench._Bench(quick)
+        b._jpeg_run = object()
+        try:
+            bench._preview(b)
+        finally:
+            shutil.rmtree(b.tmp)
+        assert b.figures[-1].ok
+    assert asked == [9, 11]
