@@ -189,25 +189,29 @@ def test_the_machine_speed_figure_tells_a_two_speed_machine_from_a_steady_one(mo
 
 
 def test_the_quick_sets_noisy_ratios_get_more_pairs_than_its_others(monkeypatch):
-    """Five pairs of the preview ratio missed its goal beyond their noise in one quick set of
-    23 whose pooled pairs read 0.995; the quick set gives it, as the tiny-tensor overhead,
-    nine. The full set keeps its eleven."""
+    """Five quick pairs of the preview ratio and of the tiny-tensor overhead each missed
+    beyond their noise where the full set's eleven met; the quick set gives those two rows
+    nine, the others five (21 for the lazy JPEG cost). The full set keeps its counts."""
     from explorer.bench import __main__ as bench
     from explorer.bench import loading
 
-    asked = []
+    asked: dict[str, list[int]] = {"preview": [], "overhead": []}
 
-    def preview_cost(config, repeats):
-        asked.append(repeats)
-        return {"ratio": 1.0, "pair_ratios": [1.0] * repeats}
+    def measured(kind):
+        def figure(config, repeats):
+            asked[kind].append(repeats)
+            return {"ratio": 1.0, "pair_ratios": [1.0] * repeats, "tool_cpu_share": 0.01}
 
-    monkeypatch.setattr(loading, "preview_cost", preview_cost)
+        return figure
+
+    monkeypatch.setattr(loading, "preview_cost", measured("preview"))
+    monkeypatch.setattr(loading, "engine_overhead", measured("overhead"))
     for quick in (True, False):
         b = bench._Bench(quick)
         b._jpeg_run = object()
         try:
             bench._preview(b)
+            bench._overhead(b)
         finally:
             shutil.rmtree(b.tmp)
-        assert b.figures[-1].ok
-    assert asked == [9, 11]
+    assert asked == {"preview": [9, 11], "overhead": [5, 9, 21, 11]}

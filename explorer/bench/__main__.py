@@ -141,6 +141,17 @@ class _Bench:
         # At a pair spread of 7%, twenty-one pairs cut the median's standard error from about
         # 2.6% to 1.9%, for about 2.5 minutes more.
         self.cost_pairs = 5 if quick else 21
+        # The two rows whose five quick pairs missed beyond their noise where the full set's
+        # eleven met, get nine in the quick set (each four more pairs, two runs of 4-6 s, about
+        # 40 s). The tiny-tensor overhead: the quick sets read 1.09, 1.10, 1.13 and 1.15 (the
+        # last a miss, its pairs 0.80-1.29) while the full sets on the same machine read 1.00
+        # and 1.05; its bare run swung 3.8-5.5 s from one minute to the next (2026-11-27).
+        # The preview on/off ratio: its pairs spread with a standard deviation of about 7%
+        # (377 stored pairs, median 0.995), so the median of five fell under its 0.97 goal in
+        # 5 of 23 quick sets, once beyond its margin (2026-11-28c-quick3: 0.930, pairs
+        # 0.912-1.049). Drawn from those pairs, medians of nine fall under 0.97 about 14% of
+        # the time instead of 20%, and beyond the margin 0.3% instead of 1.6%.
+        self.noisy_pairs = 9 if quick else self.repeats
         self.tmp = Path(tempfile.mkdtemp(prefix="dle-bench-"))
         self.figures: list[Figure] = []
         self._jpeg_run: Any = None
@@ -211,14 +222,6 @@ def _noise(b: _Bench) -> None:
     b.add("  its pairs' spread (max - min ratio)", r["spread"], "information", True, "×", r)
 
 
-#: Pairs for the tiny-tensor overhead, in the quick set too. With five, the quick sets read
-#: 1.09, 1.10, 1.13 and 1.15 (the last a miss beyond its noise margin, its pairs 0.80-1.29)
-#: while the full sets of eleven on the same machine read 1.00 and 1.05: this loop's bare
-#: run swung 3.8-5.5 s from one minute to the next (2026-11-27). Four more pairs, two runs
-#: of 4-6 s each, add about 40 s to the quick set.
-TINY_PAIRS = 9
-
-
 def _overhead(b: _Bench) -> None:
     from ..core.run.config import RunConfig
     from . import loading
@@ -229,7 +232,7 @@ def _overhead(b: _Bench) -> None:
     b.add("  its sampler's and preview's CPU, of all cores", share, "information", True, "%", r)
     spec = "200000:8"
     cfg = RunConfig(random=spec, workers=0, batch_size=64).validate()
-    r = loading.engine_overhead(cfg, max(b.repeats, TINY_PAIRS))
+    r = loading.engine_overhead(cfg, b.noisy_pairs)
     b.add(
         "engine overhead, tiny tensors, 0 workers", r["ratio"], "≤ 1.05", r["ratio"] <= 1.05, "×", r
     )
@@ -303,19 +306,10 @@ def _trace_cost(b: _Bench) -> None:
     )
 
 
-#: Pairs for the preview on/off ratio, in the quick set too. Its pairs spread with a standard
-#: deviation of about 7% (377 stored pairs, median 0.995), so the median of five fell under
-#: its 0.97 goal in 5 of 23 quick sets, once beyond its noise margin (2026-11-28c-quick3:
-#: 0.930, pairs 0.912-1.049). Drawn from those pairs, medians of nine fall under 0.97 about
-#: 14% of the time instead of 20%, and beyond the margin 0.3% instead of 1.6%. Four more
-#: pairs, two runs of about 5 s each, add about 40 s to the quick set.
-PREVIEW_PAIRS = 9
-
-
 def _preview(b: _Bench) -> None:
     from . import loading
 
-    r = loading.preview_cost(b.jpeg_run, max(b.repeats, PREVIEW_PAIRS))
+    r = loading.preview_cost(b.jpeg_run, b.noisy_pairs)
     b.add("throughput with the preview on / off", r["ratio"], "≥ 0.97", r["ratio"] >= 0.97, "×", r)
 
 
