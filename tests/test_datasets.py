@@ -166,6 +166,19 @@ def test_numpy_and_list_indexes_read_the_same_records():
         assert len(b.read(0)[1].encode()) >= 12
 
 
+def test_random_names_made_in_slices_read_as_one_at_a_time():
+    """The numpy index makes random samples' names a slice of rows at a time: the rows on
+    either side of each slice's edge read as ``__getitem__`` names them, padded."""
+    from explorer.core.datasets.dataset_factory import _ROWS_AT_ONCE, _RandomPaths
+
+    n = 2 * _ROWS_AT_ONCE + 5
+    paths = _RandomPaths(n)
+    table = paths.fixed_width_bytes(20)
+    edges = (0, _ROWS_AT_ONCE - 1, _ROWS_AT_ONCE, 2 * _ROWS_AT_ONCE, n - 1)
+    assert table.shape == (n, 20)
+    assert [bytes(table[i]).decode() for i in edges] == [paths[i].ljust(20, "_") for i in edges]
+
+
 def test_hdf5_mode_converts_once_and_reads_in_workers(tmp_path, jpeg_folder):
     pytest.importorskip("h5py")
     from conftest import run_engine
