@@ -52,7 +52,12 @@ def test_a_preset_runs_its_runs_and_the_table_compares_them(qtbot, window):
     )
     window.play_preset(tiny)
     table = window.findChild(QTableWidget, "runsTable")
-    qtbot.waitUntil(lambda: table.rowCount() == 2 and not window.runs.is_running(), timeout=60000)
+    # busy from the first run to the end of the last, its next run queued in between
+    busy_at_first_end: list[bool] = []
+    window.runs.runEnded.connect(lambda: busy_at_first_end.append(window.is_busy()))
+    assert window.is_busy()
+    qtbot.waitUntil(lambda: table.rowCount() == 2 and not window.is_busy(), timeout=60000)
+    assert busy_at_first_end[0] is True and busy_at_first_end[-1] is False
     assert "index list" in window.runsTable.cell_text(0, "settings")
     assert "index numpy" in window.runsTable.cell_text(1, "settings")
     for row in range(2):

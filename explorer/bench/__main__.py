@@ -277,6 +277,29 @@ def _session(b: _Bench) -> None:
         )
 
 
+def _moments(b: _Bench) -> None:
+    """The window's other heavy moments in one fresh launch, with the same heartbeat: an
+    eager and a memmap run over the JPEG folder, saving, opening and replaying a recording,
+    then every lesson (``DLE_PROBE=moments``). Full set only: the launch takes 3-4 minutes."""
+    if b.quick:
+        return
+    env = {"XDG_CONFIG_HOME": str(b.tmp / "cfg-moments"), "XDG_CACHE_HOME": str(b.tmp / "cache")}
+    launch = _probe([str(ROOT / "main.py")], {"DLE_PROBE": f"moments:{b.jpeg_run.folder}", **env})
+    verdict = lateness_verdict([launch], 100)
+    r = {"launches": [launch], "max_ms": launch["max_ms"], "p99_ms": launch["p99_ms"]}
+    b.add(
+        "window max lateness: eager, memmap, recording, lessons",
+        r["max_ms"],
+        "≤ 100 ms in each phase",
+        verdict == "ok",
+        "ms",
+        r,
+        verdict,
+    )
+    worst = sorted(launch["max_by_phase_ms"].items(), key=lambda kv: -kv[1])[:4]
+    print("     its worst phases: " + ", ".join(f"{k} {v:.0f} ms" for k, v in worst), flush=True)
+
+
 def _trace_cost(b: _Bench) -> None:
     """A small training job (``explorer.bench.train_small``: 2 workers, a transform chain, a
     conv model) traced against the same job plain, in alternated pairs; each run's figure is
@@ -418,6 +441,7 @@ FIGURES = {
     "overhead": _overhead,
     "responsive": _responsive,
     "session": _session,
+    "moments": _moments,
     "preview": _preview,
     "trace": _trace_cost,
     "draft": _draft,

@@ -235,6 +235,10 @@ class MainWindow(QMainWindow):
         self.last_finished = None
         self._connect_worker(relay)
 
+    def is_busy(self) -> bool:
+        """Whether a run, a lesson's next run or Find settings is still to end."""
+        return self.runs.is_running() or bool(self._queue) or self.findSettings.is_active()
+
     def stop_run(self) -> None:
         if self.runs.is_running():
             self.status.show_message("Stopping…")

@@ -6,7 +6,9 @@ fresh process: ``DLE_PROBE=KIND python main.py`` prints one JSON line and exits.
   after one);
 - ``session:SOURCE``: how late a 5 ms heartbeat in the window's own event loop gets, from the
   first paint through Run, Stop, a second Run, Stop and quit, as a user would drive it
-  (SOURCE: ``random`` or an image folder).
+  (SOURCE: ``random`` or an image folder);
+- ``moments:FOLDER``: the same heartbeat through an eager and a memmap run over FOLDER,
+  saving, opening and replaying a recording, and every lesson.
 
 They live here, beside the window they measure, so that the product never imports the
 benchmark; the benchmark imports them.
@@ -156,12 +158,61 @@ def session(app: QApplication, window: MainWindow, source: str) -> dict:
     return beat.stop()
 
 
+def _until_idle(app: QApplication, window: MainWindow, timeout: float) -> None:
+    """Pump until what was started (a run, a lesson, possibly after its sample folder is
+    made) has begun and then ended."""
+    _pump(app, 60.0, window.is_busy)
+    _pump(app, timeout, lambda: not window.is_busy())
+
+
+def moments(app: QApplication, window: MainWindow, folder: str) -> dict:
+    """The window's other heavy moments, with the heartbeat: an eager run (every image
+    decoded before the first batch) and a memmap run (every image decoded into the cache)
+    over ``folder``, saving and opening the last run's recording and playing it, then each
+    lesson in turn. The phases name them."""
+    import tempfile
+
+    from .presets import PRESETS
+
+    beat = Heartbeat()
+    _pump(app, 1.0)
+    for mode in ("eager", "memmap"):
+        beat.phase = f"{mode} run"
+        options = {"folder": folder, "mode": mode, "workers": 2, "batch_size": 32}
+        window.controls.apply_options({**options, "epochs": 1, "step_ms": 0})
+        window.start_run()
+        _until_idle(app, window, 120.0)
+        beat.phase = f"idle after the {mode} run"
+        _pump(app, 1.0)
+    with tempfile.TemporaryDirectory(prefix="dle-probe-") as tmp:
+        path = os.path.join(tmp, "last.dlxrec")
+        beat.phase = "save and open a recording"
+        window.recordings.save_last_run(path)
+        window.open_recording(path)
+        _pump(app, 30.0, window.recordings.is_open)
+        beat.phase = "replay a recording"
+        window.recordings.player.play()
+        _pump(app, 3.0)
+        window.recordings.close()
+    for preset in PRESETS:
+        beat.phase = f"lesson: {preset.name}"
+        window.play_preset(preset)
+        _until_idle(app, window, 300.0)
+        _pump(app, 1.0)
+    beat.phase = "quit"
+    window.close()
+    _pump(app, 0.5)
+    return beat.stop()
+
+
 def run_probe(app: QApplication, window: MainWindow, probe: str) -> None:
     """Measure ``probe`` on the shown ``window``, print the JSON line, and exit at once."""
     result = {"first_paint_s": first_paint(app, window)}
     kind, _, seconds = probe.partition(":")
     if kind == "session":
         result.update(session(app, window, seconds))
+    if kind == "moments":
+        result.update(moments(app, window, seconds))
     if kind == "idle-after-run":  # torch loaded, a run done: the window as used
         differ = set_idle_after_run(window)
         if differ:
