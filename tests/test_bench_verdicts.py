@@ -83,7 +83,9 @@ def test_a_missed_session_names_each_launch_and_the_phase_of_the_worst():
     assert "(launches 54, 570 ms; the worst in 'stop 2')" in f.line()
 
 
-def test_the_full_set_drives_the_windows_other_heavy_moments_and_names_the_worst(monkeypatch):
+def test_the_full_set_drives_the_windows_other_heavy_moments_and_names_the_worst(
+    monkeypatch, capsys
+):
     """One launch with DLE_PROBE=moments over the set's JPEG folder, in the full set only;
     its row is a miss named by the phase of its worst beat."""
     from explorer.bench import __main__ as bench
@@ -93,7 +95,14 @@ def test_the_full_set_drives_the_windows_other_heavy_moments_and_names_the_worst
 
     def probe(args, env=None):
         asked.append(env)
-        return {"max_ms": 395.2, "p99_ms": 14.0, "max_own_ms": 395.2, "max_by_phase_ms": phases}
+        runs = [["eager run", "completed", ""], ["memmap run", "failed", "disk full"]]
+        return {
+            "max_ms": 395.2,
+            "p99_ms": 14.0,
+            "max_own_ms": 395.2,
+            "max_by_phase_ms": phases,
+            "runs": runs,
+        }
 
     monkeypatch.setattr(bench, "_probe", probe)
     for quick in (True, False):
@@ -107,6 +116,7 @@ def test_the_full_set_drives_the_windows_other_heavy_moments_and_names_the_worst
     assert [e["DLE_PROBE"] for e in asked] == ["moments:/data/jpegs"]
     line = b.figures[0].line()
     assert line.startswith("MISS") and "the worst in 'lesson: fork vs spawn'" in line
+    assert "a run in 'memmap run' failed: disk full" in capsys.readouterr().out
 
 
 def test_a_late_launch_is_not_a_miss_only_when_the_host_took_the_lateness_above_the_limit():

@@ -298,6 +298,9 @@ def _moments(b: _Bench) -> None:
     )
     worst = sorted(launch["max_by_phase_ms"].items(), key=lambda kv: -kv[1])[:4]
     print("     its worst phases: " + ", ".join(f"{k} {v:.0f} ms" for k, v in worst), flush=True)
+    for phase, status, reason in launch.get("runs", []):
+        if status == "failed":  # then the phase measured less than it should have
+            print(f"     a run in '{phase}' failed: {reason}", flush=True)
 
 
 def _trace_cost(b: _Bench) -> None:

@@ -175,6 +175,13 @@ def moments(app: QApplication, window: MainWindow, folder: str) -> dict:
     from .presets import PRESETS
 
     beat = Heartbeat()
+    ended: list[list[str]] = []  # [phase, status, reason] of each run: what was measured
+
+    def reported(report: dict) -> None:
+        summary = report["summary"] or {}
+        ended.append([beat.phase, summary.get("status", "?"), summary.get("reason", "")])
+
+    window.runReported.connect(reported)
     _pump(app, 1.0)
     for mode in ("eager", "memmap"):
         beat.phase = f"{mode} run"
@@ -190,10 +197,13 @@ def moments(app: QApplication, window: MainWindow, folder: str) -> dict:
         window.recordings.save_last_run(path)
         window.open_recording(path)
         _pump(app, 30.0, window.recordings.is_open)
-        beat.phase = "replay a recording"
-        window.recordings.player.play()
-        _pump(app, 3.0)
-        window.recordings.close()
+        if window.recordings.player is None:
+            ended.append([beat.phase, "failed", window.status.message.text()])
+        else:
+            beat.phase = "replay a recording"
+            window.recordings.player.play()
+            _pump(app, 3.0)
+            window.recordings.close()
     for preset in PRESETS:
         beat.phase = f"lesson: {preset.name}"
         window.play_preset(preset)
@@ -202,7 +212,7 @@ def moments(app: QApplication, window: MainWindow, folder: str) -> dict:
     beat.phase = "quit"
     window.close()
     _pump(app, 0.5)
-    return beat.stop()
+    return {**beat.stop(), "runs": ended}
 
 
 def run_probe(app: QApplication, window: MainWindow, probe: str) -> None:
