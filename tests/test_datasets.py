@@ -233,3 +233,34 @@ def test_a_memmap_cache_that_would_not_fit_on_disk_is_refused(tmp_path, jpeg_fol
     with pytest.raises(DatasetError) as err:
         build_or_reuse(items, 64, tmp_path / "cache")
     assert "1000 B free" in str(err.value) and "KiB" in str(err.value)
+
+
+def _write_first(t: torch.Tensor) -> None:  # in a spawned process
+    t[0] = 7
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_eager_random_data_reaches_spawned_workers_as_the_same_pages(method):
+    # spawned workers get the eager tensor through shared memory (torch would move it there
+    # when pickling it, a copy with the interpreter lock held); forked ones share its pages
+    cfg = RunConfig(random="16:4:uint8", mode="eager", workers=2, start_method=method)
+    data = build_dataset(cfg.validate()).dataset.data
+    assert data.is_shared() == (method == "spawn")
+    if method == "spawn":
+        spawn = torch.multiprocessing.get_context("spawn")
+        child = spawn.Process(target=_write_first, args=(data,))
+        child.start()
+        child.join(60)
+        assert child.exitcode == 0 and data[0].tolist() == [7, 7, 7, 7]  # written there, seen here
+        assert torch.equal(data[1:], EagerRandomDataset(parse_random_spec("16:4:uint8")).data[1:])
+
+
+def test_shared_memory_that_cannot_be_had_is_a_clear_error(monkeypatch):
+    def full(fd, offset, length):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("os.posix_fallocate", full)
+    cfg = RunConfig(random="16:3x64x64", mode="eager", storage="shared-tensor")
+    message = r"not enough memory for 1 MiB in shared memory \(No space left"
+    with pytest.raises(DatasetError, match=message):
+        build_dataset(cfg.validate())

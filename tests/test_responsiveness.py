@@ -76,6 +76,28 @@ def test_the_gui_collector_rests_while_paused_and_while_held(qtbot):
             gc.enable()
 
 
+def test_a_burst_of_long_lived_objects_is_frozen_not_walked(qtbot):
+    # the engine building a list index: walking it on the GUI thread stopped the window
+    from PySide6.QtCore import QObject
+
+    was_enabled = gc.isenabled()
+    collector = gc_on_gui_thread.GuiThreadGarbageCollector(QObject())
+    walked = []
+    gc.callbacks.append(lambda phase, info: walked.append(info["generation"]))
+    try:
+        frozen = gc.get_freeze_count()
+        records = [{"box": [1.0, 2.0]} for _ in range(gc_on_gui_thread.BURST)]
+        collector._collect()
+        assert walked == [] and gc.get_freeze_count() >= frozen + 2 * len(records)
+        few = [[] for _ in range(gc.get_threshold()[0] * 3)]  # not a burst: collected
+        collector._collect()
+        assert walked and gc.get_count()[0] < len(few)
+    finally:
+        gc.callbacks.pop()
+        if was_enabled:
+            gc.enable()
+
+
 def test_torch_loaded_during_a_run_leaves_the_memory_trim_to_the_runs_end(window, monkeypatch):
     from explorer.gui import app as gui_app
 

@@ -89,7 +89,11 @@ def build_dataset(
     if spec is not None:
         if config.mode == "eager":
             _check_budget(spec.total_bytes, config, what=f"the eager random spec {spec}")
-            shared = config.storage == "shared-tensor"
+            # Spawned workers get it through shared memory whatever the storage: torch's
+            # pickling would move it there, a 983 MB copy with the interpreter lock held.
+            shared = config.storage == "shared-tensor" or (
+                config.workers > 0 and config.resolved_start_method != "fork"
+            )
             dataset: Dataset = EagerRandomDataset(spec, progress, stop, shared=shared)
         else:
             dataset = LazyRandomDataset(spec)

@@ -17,7 +17,9 @@ from torch.utils.data import Dataset
 from ..errors import Cancelled
 from ..health.decode import DecodeError, fit_square, open_rgb, read_header
 from ..health.folder import FolderItem, SkippedFile
+from .release import release_list, release_pages
 from .samples import hwc_to_chw, make_sample, read_label
+from .shared_memory import shared_empty
 
 #: progress(done, total) is called as the dataset prepares itself.
 Progress = Callable[[int, int], None]
@@ -129,6 +131,13 @@ class EagerImageDataset(Dataset):
             self.offsets = np.array(self.offsets, dtype=np.int64)
             self.shapes = np.array(self.shapes, dtype=np.int64).reshape(-1, 2)
 
+    def release_in_pieces(self) -> None:
+        """Give the pixels back an image or a page range at a time (see ``release``)."""
+        release_list(self.images)
+        if self.storage in ("contiguous", "shared-tensor"):
+            release_pages(self.flat)
+            self.flat = np.empty(0, dtype=np.uint8)
+
     @property
     def flat_array(self) -> np.ndarray:
         return self.flat.numpy() if isinstance(self.flat, torch.Tensor) else self.flat
@@ -222,7 +231,7 @@ def _header_size(path: str) -> tuple[int, int]:
 
 def _flat_buffer(nbytes: int, shared: bool) -> np.ndarray | torch.Tensor:
     if shared:
-        return torch.empty(nbytes, dtype=torch.uint8).share_memory_()
+        return shared_empty((nbytes,), torch.uint8)
     return np.empty(nbytes, dtype=np.uint8)
 
 

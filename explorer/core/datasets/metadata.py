@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from .release import release_list
+
 INDEX_KINDS = ("list", "numpy")
 
 
@@ -46,6 +48,10 @@ class ListIndex(MetadataIndex):
 
     def __len__(self) -> int:
         return len(self.records)
+
+    def release_in_pieces(self) -> None:
+        """Free the records a slice at a time (see ``release``); empty after."""
+        release_list(self.records)
 
     def read(self, i: int) -> tuple[int, str, float]:
         rec = self.records[i]

@@ -12,7 +12,9 @@ from torch.utils.data import Dataset
 from ..errors import Cancelled
 from .image_datasets import Progress
 from .randomspec import RandomSpec
+from .release import release_pages
 from .samples import make_sample, read_label
+from .shared_memory import shared_empty
 
 _SEED = 0x5EED
 
@@ -62,9 +64,11 @@ class EagerRandomDataset(Dataset):
     ) -> None:
         self.spec = spec
         self.index = None  # a MetadataIndex, set by the factory
-        self.data = torch.empty((spec.count, *spec.shape), dtype=spec.torch_dtype)
+        shape = (spec.count, *spec.shape)
         if shared:
-            self.data.share_memory_()
+            self.data = shared_empty(shape, spec.torch_dtype)
+        else:
+            self.data = torch.empty(shape, dtype=spec.torch_dtype)
         step = max(1, spec.count // 100)
         for i in range(spec.count):
             if i % step == 0:
@@ -82,6 +86,11 @@ class EagerRandomDataset(Dataset):
     def __getitem__(self, index: int) -> dict[str, Any]:
         label = read_label(self, index) if self.index is not None else -1
         return make_sample(self.data[index], index, label)
+
+    def release_in_pieces(self) -> None:
+        """Give the tensor's pages back a range at a time (see ``release``); empty after."""
+        release_pages(self.data)
+        self.data = self.data.new_empty((0, *self.data.shape[1:]))
 
     def path(self, index: int) -> str | None:
         return None

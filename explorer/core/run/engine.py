@@ -25,6 +25,7 @@ from typing import Any
 from torch.utils.data import DataLoader
 
 from ..datasets.dataset_factory import BuiltDataset, build_dataset
+from ..datasets.release import release_dataset
 from ..datasets.user_code import UserCodeError, user_error, worker_error
 from ..errors import Cancelled, ConfigError, DatasetError, WorkerDied
 from ..health.folder import SkippedFile
@@ -129,6 +130,7 @@ def run(
     counts = _Counts()
     loader: _Loader | None = None
     preview: PreviewMaker | None = None
+    built: BuiltDataset | None = None
     try:
         built = build_dataset(config, _progress_emitter(emit, now), stop)
         emit(DatasetReady(now(), built.info))
@@ -160,6 +162,8 @@ def run(
         sampler.stop(last_in_full=not counts.synced)
         if loader is not None:
             loader.cleanup()
+        if built is not None and config.dataset is None:  # the workers are gone
+            release_dataset(built.dataset)
     finished = RunFinished(
         now(),
         status,
