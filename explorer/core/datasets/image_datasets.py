@@ -17,7 +17,7 @@ from torch.utils.data import Dataset
 from ..errors import Cancelled
 from ..health.decode import DecodeError, fit_square, open_rgb, read_header
 from ..health.folder import FolderItem, SkippedFile
-from .release import release_list, release_pages
+from .release import release_images, release_pages
 from .samples import hwc_to_chw, make_sample, read_label
 from .shared_memory import shared_empty
 
@@ -133,7 +133,7 @@ class EagerImageDataset(Dataset):
 
     def release_in_pieces(self) -> None:
         """Give the pixels back an image or a page range at a time (see ``release``)."""
-        release_list(self.images)
+        release_images(self.images)
         if self.storage in ("contiguous", "shared-tensor"):
             release_pages(self.flat)
             self.flat = np.empty(0, dtype=np.uint8)

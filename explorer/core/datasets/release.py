@@ -20,6 +20,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from ..memory.memory_trim import trim_heap
+
 #: Bytes given back per ``madvise``; the lock is released around each call.
 _PAGE_RANGE = 32 << 20
 #: Items freed per slice of a list: a slice of metadata dicts takes about 1 ms here.
@@ -65,10 +67,21 @@ def release_pages(buffer: np.ndarray | torch.Tensor) -> None:
             return  # the free that follows gives back the rest, as it would have
 
 
-def release_list(items: list[Any]) -> None:
-    """Empty ``items`` a slice at a time from its end."""
+def release_list(items: list[Any], per_slice: int = _LIST_SLICE, trim: bool = False) -> None:
+    """Empty ``items`` a slice at a time from its end; with ``trim``, hand what each slice
+    freed back to the OS before the next (see ``release_images``)."""
     while items:
-        del items[-_LIST_SLICE:]
+        del items[-per_slice:]
+        if trim:
+            trim_heap()
+
+
+def release_images(images: list[Any]) -> None:
+    """Free decoded images 16 at a time (about 50 MB of 1024x768 RGB), handing their memory
+    back to the OS after each slice. glibc keeps freed image buffers in its heap; the run's
+    end then trimmed the whole eager dataset in one ``malloc_trim``, 198-247 ms of CPU during
+    which the window's thread, which allocates too, waited as long."""
+    release_list(images, per_slice=16, trim=True)
 
 
 def release_dataset(dataset: Any) -> None:

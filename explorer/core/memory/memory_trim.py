@@ -33,11 +33,18 @@ def _malloc_trim():  # type: ignore[no-untyped-def]
         return None
 
 
-def trim_memory() -> bool:
-    """Return free heap memory to the system; True if the C library could."""
-    linecache.clearcache()
+def trim_heap() -> bool:
+    """Return the C heap's free memory to the system (the interpreter lock is let go meanwhile);
+    True if the C library could."""
     trim = _malloc_trim()
     return bool(trim(0)) if trim is not None else False
+
+
+def trim_memory() -> bool:
+    """Return free heap memory to the system, the line cache's too; True if the C library
+    could."""
+    linecache.clearcache()
+    return trim_heap()
 
 
 def trim_memory_in_background() -> threading.Thread:
