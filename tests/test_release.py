@@ -47,14 +47,15 @@ def test_the_engine_releases_its_own_dataset_after_the_workers_are_gone(monkeypa
     seen = []
 
     def release(dataset):
-        children = psutil.Process().children()
-        workers = [c for c in children if "resource_tracker" not in " ".join(c.cmdline())]
-        seen.append((len(dataset.data), len(dataset.index), len(workers)))
+        new = [c for c in psutil.Process().children() if c.pid not in before]
+        left = [c for c in new if "resource_tracker" not in " ".join(c.cmdline())]  # workers
+        seen.append((len(dataset.data), len(dataset.index), len(left)))
         type(dataset).release_in_pieces(dataset)
         seen.append((len(dataset.data), len(dataset.index)))
 
     monkeypatch.setattr(engine, "release_dataset", release)
     cfg = RunConfig(random="300:3x8x8", mode="eager", workers=2, batch_size=50, start_method=method)
+    before = {c.pid for c in psutil.Process().children()}  # other tests' helpers
     finished, _ = run_engine(cfg)
     assert finished.status == "completed", finished.reason
     assert seen == [(300, 300, 0), (0, 300)]  # the numpy index: nothing to free in pieces

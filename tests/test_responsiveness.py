@@ -85,6 +85,7 @@ def test_a_burst_of_long_lived_objects_is_frozen_not_walked(qtbot):
     walked = []
     gc.callbacks.append(lambda phase, info: walked.append(info["generation"]))
     try:
+        collector.set_building(True)  # a run's dataset is being built
         frozen = gc.get_freeze_count()
         records = [{"box": [1.0, 2.0]} for _ in range(gc_on_gui_thread.BURST)]
         collector._collect()

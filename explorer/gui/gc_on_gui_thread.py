@@ -22,13 +22,14 @@ INTERVAL_MS = 250
 #: threshold would (young garbage, where closed widgets land, goes with generations 0 and 1).
 OLDEST_FACTOR = 10
 
-#: More new containers than this since the last tick is a burst: the engine building a
-#: dataset (the Copy-on-read lesson's list index makes 800,000 dicts and lists in 2 s). What
-#: a burst makes lives as long as the run, and walking it gains nothing: young collections
-#: of it took 21-26 ms each and a middle-generation one 253-369 ms here. So a burst is moved
-#: out of the collector's sight (``gc.freeze``, constant time): max lateness beside the build
-#: 9-34 ms. Reference counting still frees it when the run ends, cycles excepted: young
-#: garbage caught in a cycle during a burst stays.
+#: More new containers than this since the last tick, while a run's dataset is being built,
+#: is a burst: the engine building it (the Copy-on-read lesson's list index makes 800,000
+#: dicts and lists in 2 s). What a burst makes lives as long as the run, and walking it
+#: gains nothing: young collections of it took 21-26 ms each and a middle-generation one
+#: 253-369 ms here. So a burst is moved out of the collector's sight (``gc.freeze``, constant
+#: time): max lateness beside the build 10-15 ms. Reference counting still frees it when the
+#: run ends, cycles excepted: young garbage caught in a cycle during a build stays. At any
+#: other time a burst is collected as usual.
 BURST = 20_000
 
 
@@ -38,6 +39,7 @@ class GuiThreadGarbageCollector(QObject):
         self._timer = QTimer(self, interval=INTERVAL_MS)
         self._timer.timeout.connect(self._collect)
         self._held = False
+        self._building = False
         gc.disable()
         self._timer.start()
 
@@ -48,13 +50,18 @@ class GuiThreadGarbageCollector(QObject):
         pages the new worker still shares (each written page then gets copied)."""
         self._held = held
 
+    def set_building(self, building: bool) -> None:
+        """While the engine builds a run's dataset, a burst is frozen (see ``BURST``); at
+        any other time, a burst (a busy window's cyclic garbage, say) is collected."""
+        self._building = building
+
     def _collect(self) -> None:
         """Collect a generation only when its count passes its threshold, as Python would;
         freeze a burst instead (see ``BURST``)."""
         if _paused.is_set() or self._held:
             return
         t0, t1, t2 = gc.get_threshold()
-        if gc.get_count()[0] > BURST:
+        if self._building and gc.get_count()[0] > BURST:
             gc.freeze()
         elif gc.get_count()[0] > t0:
             gc.collect(0)

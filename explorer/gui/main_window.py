@@ -299,6 +299,7 @@ class MainWindow(QMainWindow):
             worker.forking.connect(self.chart.hold)
             if self._collector is not None:
                 worker.forking.connect(self._collector.hold)
+                self._collector.set_building(True)  # until the dataset is ready
 
     def _on_loader(self, event: LoaderCreated) -> None:
         self.console.add_loader(event)
@@ -310,6 +311,8 @@ class MainWindow(QMainWindow):
 
     def _on_dataset_ready(self, event: DatasetReady) -> None:
         info = event.info
+        if self._collector is not None:
+            self._collector.set_building(False)
         self.status.show_preparing(False)
         self.chart.add_marker(event.t, "dataset ready")
         skipped = [{"path": f.path, "reason": f.reason} for f in info.skipped]
@@ -443,6 +446,8 @@ class MainWindow(QMainWindow):
         self._traceback_box = box
 
     def _on_run_ended(self) -> None:
+        if self._collector is not None:
+            self._collector.set_building(False)
         # Qt's pixmap cache holds the charts' axes (DeviceCoordinateCache, ~100 KiB each) and
         # keeps those of ranges gone by until its 10 MiB are full: 7 MiB of the idle window's
         # resident memory after a run. Live axes are drawn again as they are needed.
