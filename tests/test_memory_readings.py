@@ -153,6 +153,6 @@ def test_memory_is_trimmed_without_starting_a_process(monkeypatch):
         real_init(self, *args, **kwargs)
 
     monkeypatch.setattr(subprocess.Popen, "__init__", popen)
-    memory_trim._malloc_trim.cache_clear()
+    memory_trim.libc_function.cache_clear()
     assert memory_trim.trim_memory() is True  # glibc, on this project's machines
     assert started == []

@@ -25,9 +25,10 @@ OLDEST_FACTOR = 10
 #: More new containers than this since the last tick, while a run's dataset is being built,
 #: is a burst: the engine building it (the Copy-on-read lesson's list index makes 800,000
 #: dicts and lists in 2 s). What a burst makes lives as long as the run, and walking it
-#: gains nothing: young collections of it took 21-26 ms each and a middle-generation one
-#: 253-369 ms here. So a burst is moved out of the collector's sight (``gc.freeze``, constant
-#: time): max lateness beside the build 10-15 ms. Reference counting still frees it when the
+#: gains nothing: in a model of this collector beside that build, young collections of it
+#: took 21-26 ms each and a middle-generation one 253-369 ms. So a burst is moved out of the
+#: collector's sight (``gc.freeze``, constant time): a heartbeat thread then came 10-15 ms
+#: late at most. Reference counting still frees it when the
 #: run ends, cycles excepted: young garbage caught in a cycle during a build stays. At any
 #: other time a burst is collected as usual.
 BURST = 20_000

@@ -1,11 +1,12 @@
 """Giving a finished run's dataset back in pieces, so that no one deallocation holds the
 interpreter lock for long.
 
-Dropping the last reference to a big dataset frees it in one C call with the lock held: the
-window's thread waited 181-222 ms here for a 983 MB tensor in shared memory, 78 ms for the
-same tensor in private memory, and 105-132 ms for a list of 400,000 metadata dicts. Freed
-here first, a page range or a slice of the list at a time, the lock is let go between the
-pieces (and, for page ranges, during them): 1-12 ms.
+Dropping the last reference to a big dataset frees it in one C call with the lock held: a
+heartbeat thread beside it came 182-222 ms late for a 983 MB tensor in shared memory and
+105-132 ms late for a list of 400,000 metadata dicts. (The same tensor in private memory
+took 78 ms to free, but other threads ran meanwhile.) Freed here first, a page range or a
+slice of the list at a time, the lock is let go between the pieces (and, for page ranges,
+during them): the heartbeat came at most 12 ms late.
 
 Only for the explorer's own datasets, once their run has ended and its workers are gone:
 what was released reads as zeros or is empty afterwards.
@@ -20,7 +21,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..memory.memory_trim import trim_heap
+from ..memory.memory_trim import libc_function, trim_heap
 
 #: Bytes given back per ``madvise``; the lock is released around each call.
 _PAGE_RANGE = 32 << 20
@@ -29,16 +30,11 @@ _LIST_SLICE = 5_000
 
 
 def _madvise() -> Any:
-    """libc's ``madvise`` through ctypes (which lets go of the lock during the call), or None
-    where there is none."""
-    if not hasattr(mmap, "MADV_REMOVE"):
-        return None
-    try:
-        fn = ctypes.CDLL(None, use_errno=True).madvise
-    except (OSError, AttributeError):
-        return None
-    fn.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
-    fn.restype = ctypes.c_int
+    """libc's ``madvise``, or None where there is none (or no ``MADV_REMOVE``)."""
+    fn = libc_function("madvise") if hasattr(mmap, "MADV_REMOVE") else None
+    if fn is not None:
+        fn.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+        fn.restype = ctypes.c_int
     return fn
 
 

@@ -2,12 +2,12 @@
 
 torch's ``share_memory_()`` (and its pickling of a tensor for a spawned worker, which calls it)
 asks for every page of a new shared-memory file in one ``posix_fallocate`` with the
-interpreter lock held: for a 983 MB tensor the window's thread waited 385-399 ms here. This
+interpreter lock held: for a 983 MB tensor a heartbeat thread came 385-399 ms late. This
 module makes the same kind of storage (a shared-memory file that torch hands to workers as a
 file descriptor, never copied) from an anonymous file (``memfd_create``), reserved 32 MiB at a
 time: Python releases the lock around each ``posix_fallocate``, so other threads run between
-and during them (1-4 ms late at most here), and running out of memory is an error at build
-time, not a crash when a worker first touches a page.
+and during them (the heartbeat 1-4 ms late at most), and running out of memory is an error
+at build time, not a crash when a worker first touches a page.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def _new_fd_storage(nbytes: int) -> torch.UntypedStorage | None:
 def shared_empty(shape: tuple[int, ...], dtype: torch.dtype) -> torch.Tensor:
     """An uninitialised tensor in shared memory, as ``torch.empty(shape).share_memory_()``
     makes, without that call's long hold of the interpreter lock where Linux allows."""
-    nbytes = math.prod(shape) * torch.empty((), dtype=dtype).element_size()
+    nbytes = math.prod(shape) * dtype.itemsize
     storage = _new_fd_storage(nbytes)
     if storage is None:
         return torch.empty(shape, dtype=dtype).share_memory_()

@@ -16,19 +16,21 @@ import ctypes.util
 import functools
 import linecache
 import threading
+from typing import Any
 
 
 @functools.cache
-def _malloc_trim():  # type: ignore[no-untyped-def]
-    """glibc's ``malloc_trim``, looked up among what this process has loaded. Not through
-    ``ctypes.util.find_library``: on Linux that runs ``ldconfig -p``, a fork of this whole
-    process (the window's, 300 MiB, with the interpreter lock held) at its first trim."""
+def libc_function(name: str) -> Any:
+    """The C library's function ``name``, looked up among what this process has loaded (None
+    where there is none). Not through ``ctypes.util.find_library`` first: on Linux that runs
+    ``ldconfig -p``, a fork of this whole process (the window's, 300 MiB, with the
+    interpreter lock held). ctypes lets go of the lock during each call."""
     try:
-        return ctypes.CDLL(None).malloc_trim
+        return getattr(ctypes.CDLL(None), name)
     except (OSError, AttributeError):
         pass
     try:
-        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+        return getattr(ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6"), name)
     except (OSError, AttributeError):
         return None
 
@@ -36,7 +38,7 @@ def _malloc_trim():  # type: ignore[no-untyped-def]
 def trim_heap() -> bool:
     """Return the C heap's free memory to the system (the interpreter lock is let go meanwhile);
     True if the C library could."""
-    trim = _malloc_trim()
+    trim = libc_function("malloc_trim")
     return bool(trim(0)) if trim is not None else False
 
 
