@@ -58,7 +58,10 @@ def test_cancel_stops_at_once_and_keeps_the_points_measured(qtbot, window):
     start_random(window, workers=2)
     finder = window.findSettings
     assert finder.start(workers_plan(0, 1, 2, seconds=30.0))  # far longer than the test
-    qtbot.waitUntil(lambda: window._worker and window._worker.counts["batches"] > 3, timeout=9000)
+    # is not None: a callback that returns None passes at once (pytest-qt's assertion style)
+    qtbot.waitUntil(
+        lambda: window._worker is not None and window._worker.counts["batches"] > 3, timeout=9000
+    )
     window.runs.stop()  # the first point ends early (as a short run would), and is kept
     qtbot.waitUntil(lambda: finder.panel.progress.value() == 2, timeout=20000)
     qtbot.waitUntil(lambda: window.runs.is_running(), timeout=5000)

@@ -56,7 +56,8 @@ class SweepController(QObject):
         self._before = runner.current_options(names)
 
     def start(self) -> None:
-        self._start_next()
+        if self.result is None and self._next == 0:  # not cancelled before it began
+            self._start_next()
 
     def is_active(self) -> bool:
         return self.result is None
