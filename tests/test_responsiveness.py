@@ -184,3 +184,66 @@ def test_modules_imported_after_the_window_are_not_read_into_the_line_cache(tmp_
     assert plain.VALUE == 1
     assert str(tmp_path / "plain_module_for_test.py") not in linecache.cache
     assert not uses_pyside(plain) and uses_pyside(qt)
+
+
+def test_the_status_strip_keeps_its_height_so_the_charts_above_never_resize(qtbot, window):
+    """A message, a longer one, none, an error with its action button, the preparation bar:
+    the memory chart keeps its size (each resize laid every chart out again, 15 ms)."""
+    import pyqtgraph as pg
+    from PySide6.QtWidgets import QApplication
+
+    window.resize(1400, 900)
+    window.show()
+    qtbot.waitExposed(window)
+    chart = window.findChild(pg.PlotWidget, "memoryChart")
+    status = window.status
+    sizes = set()
+    for change in (
+        lambda: status.show_message(""),
+        lambda: status.show_message("Running: sample images, lazy, 2 workers, batch 32"),
+        lambda: status.show_message("Done: " + "a long verdict " * 12),
+        lambda: status.show_message("Run failed: out of memory", error=True),
+        lambda: status.offer_action("Switch to lazy", lambda: None),
+        lambda: status.show_preparing(True),
+        lambda: status.show_preparing(False),
+        lambda: status.show_message(""),
+    ):
+        change()
+        QApplication.processEvents()  # the layout it asked for
+        sizes.add(chart.size().toTuple())
+    assert len(sizes) == 1, sizes
+    assert status.message.text() == "" and status.message.isVisible()
+
+
+def test_a_progress_bar_set_leaves_the_charts_to_be_drawn_with_the_window(qtbot, window):
+    """QProgressBar.setValue repaints at once, and that repaint drew every chart waiting to be
+    drawn inside the handler of the run's figures; set_progress only schedules it."""
+    import pyqtgraph as pg
+    from PySide6.QtCore import QEvent, QObject
+
+    from explorer.gui.panels.progress_bar import set_progress
+
+    viewport = window.findChild(pg.PlotWidget, "memoryChart").viewport()
+    paints: list[int] = []
+
+    class Count(QObject):
+        def eventFilter(self, _obj, event):  # noqa: N802 (Qt's name)
+            if event.type() == QEvent.Type.Paint:
+                paints.append(1)
+            return False
+
+    counter = Count()
+    viewport.installEventFilter(counter)
+    window.show()
+    qtbot.waitUntil(lambda: len(paints) > 0)  # the first paint
+    paints.clear()
+    bar = window.status.epochBar
+    viewport.update()
+    bar.setRange(0, 100)
+    bar.setValue(40)  # Qt's own: the waiting chart is drawn there and then
+    assert len(paints) == 1
+    viewport.update()
+    set_progress(bar, 60, 100, "epoch 1: 60/100")
+    assert len(paints) == 1  # nothing drawn yet
+    qtbot.waitUntil(lambda: len(paints) == 2)  # drawn with the window
+    assert bar.value() == 60 and bar.text() == "epoch 1: 60/100"

@@ -3,13 +3,14 @@ preparation progress (eager decode, memmap cache) with a Cancel button, and mess
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from ...core.run.events import DatasetProgress, MemorySweep
 from ...core.units import format_bytes
 from ..palette import DARK, Theme
 from ..run.run_stats import RunStats
+from .progress_bar import set_progress
 
 
 class StatusPanel(QWidget):
@@ -56,13 +57,29 @@ class StatusPanel(QWidget):
         message_row.addWidget(self.message, 1)
         message_row.addWidget(self.actionButton)
         layout.addLayout(message_row)
+        # The strip keeps its height whatever it shows: a message, a longer one, none, an
+        # action button, the preparation bar. A change of height resized every chart above it
+        # and laid each out again (15 ms a change here; a run's start made three).
+        for widget in (self.prepareBar, self.cancelButton, self.actionButton):
+            policy = widget.sizePolicy()
+            policy.setRetainSizeWhenHidden(True)
+            widget.setSizePolicy(policy)
+        self._reserve_message_lines()
         self.show_preparing(False)
+
+    def _reserve_message_lines(self) -> None:
+        """Room for two lines of message (a third, rarely, still grows the strip)."""
+        two_lines = 2 * self.message.fontMetrics().lineSpacing()
+        self.message.setMinimumHeight(max(two_lines, self.actionButton.sizeHint().height()))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.FontChange:  # presentation mode's bigger text
+            self._reserve_message_lines()
+        super().changeEvent(event)
 
     def reset(self) -> None:
         self.statusThroughput.setText("0 samples/s · 0 batches/s")
-        self.epochBar.setRange(0, 1)
-        self.epochBar.setValue(0)
-        self.epochBar.setFormat("epoch —")
+        set_progress(self.epochBar, 0, 1, "epoch —")
         self.elapsed.setText("0.0 s")
         self.memory.setText("Σ RSS —")
         self.show_message("")
@@ -76,12 +93,11 @@ class StatusPanel(QWidget):
         total = s.epoch_batches
         of = f"/{s.epochs}" if s.epochs else ""  # a traced job's epochs are its own
         if total is None:  # a stream without a length: count, no percentage
-            self.epochBar.setRange(0, 0)  # busy
-            self.epochBar.setFormat(f"epoch {s.epoch + 1}{of}: {s.samples:,} samples seen")
+            text = f"epoch {s.epoch + 1}{of}: {s.samples:,} samples seen"
+            set_progress(self.epochBar, 0, 0, text)  # a range of 0 to 0: busy
         else:
-            self.epochBar.setRange(0, max(1, total))
-            self.epochBar.setValue(min(s.batch_in_epoch, max(1, total)))
-            self.epochBar.setFormat(f"epoch {s.epoch + 1}{of}: {s.batch_in_epoch}/{total}")
+            text = f"epoch {s.epoch + 1}{of}: {s.batch_in_epoch}/{total}"
+            set_progress(self.epochBar, min(s.batch_in_epoch, max(1, total)), max(1, total), text)
         self.elapsed.setText(f"{s.t:.1f} s")
 
     def show_memory(self, sweep: MemorySweep) -> None:
@@ -103,9 +119,8 @@ class StatusPanel(QWidget):
 
     def show_progress(self, p: DatasetProgress) -> None:
         self.show_preparing(p.done < p.total)
-        self.prepareBar.setRange(0, max(1, p.total))
-        self.prepareBar.setValue(p.done)
-        self.prepareBar.setFormat(f"preparing {p.done}/{p.total} · {p.rate:,.0f}/s")
+        text = f"preparing {p.done}/{p.total} · {p.rate:,.0f}/s"
+        set_progress(self.prepareBar, p.done, max(1, p.total), text)
 
     def show_preparing(self, visible: bool) -> None:
         self.prepareBar.setVisible(visible)
@@ -128,4 +143,3 @@ class StatusPanel(QWidget):
         self._action = None
         self.message.setText(text)
         self.message.setStyleSheet(f"color: {self.theme.error};" if error else "")
-        self.message.setVisible(bool(text))

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from ...core.run.sweep import label, settings_of
 from ...core.units import format_bytes
+from ..panels.progress_bar import set_progress
 from .sweep_plot import SweepPlot
 
 
@@ -76,8 +77,7 @@ class SweepPanel(QWidget):
         self.progress.setVisible(running)
 
     def point_started(self, index: int, total: int, options: dict[str, Any]) -> None:
-        self.progress.setRange(0, total)
-        self.progress.setValue(index + 1)
+        set_progress(self.progress, index + 1, total)
         self.pointLabel.setText(f"Measuring {label(options)} (the charts show it live)")
 
     def show_partial(self, result: dict[str, Any]) -> None:
