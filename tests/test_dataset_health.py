@@ -9,7 +9,7 @@ import zlib
 import numpy as np
 import psutil
 import pytest
-from conftest import run_cli
+from conftest import make_jpegs, run_cli
 from PIL import Image
 
 from explorer.core.health.decode import BACKGROUND, DecodeError, open_rgb, to_rgb
@@ -200,3 +200,48 @@ def test_a_file_that_makes_the_decoder_spin_is_skipped_and_the_run_goes_on(tmp_p
     assert finished.status == "completed" and finished.samples == 6
     ready = next(e for e in events if type(e).__name__ == "DatasetReady")
     assert any("longer than 0.5 s" in s.reason for s in ready.info.skipped)
+
+
+def test_a_folder_scanned_again_reads_only_what_changed(tmp_path, corpus, monkeypatch):
+    """The header cache: a second scan reads no header of an unchanged file and reports the
+    same; a file rewritten under the same name, good to broken and back, is read again."""
+    import shutil
+
+    from explorer.core.health import header_cache
+
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    for name in ("hopper.jpg", "i_trns.png", "pil_sample_cmyk.jpg"):
+        shutil.copyfile(corpus / name, folder / name)
+    (folder / "broken.jpg").write_bytes(b"\xff\xd8\xff not a jpeg")
+    monkeypatch.setattr(header_cache, "HEADERS", header_cache.HeaderCache())
+    monkeypatch.setattr("explorer.core.health.scan.HEADERS", header_cache.HEADERS)
+    read: list[str] = []
+    real = header_cache.read_header
+    monkeypatch.setattr(header_cache, "read_header", lambda p: read.append(p) or real(p))
+
+    first = scan_folder(str(folder)).to_dict()
+    assert len(read) == 4 and first["items"] == 3 and len(first["skipped"]) == 1
+    read.clear()
+    assert scan_folder(str(folder)).to_dict() == first  # the broken file's reason as well
+    assert read == []
+    (folder / "hopper.jpg").write_bytes(b"\xff\xd8\xff truncated")  # same name, now broken
+    shutil.copyfile(corpus / "hopper.jpg", folder / "broken.jpg")  # and this one mended
+    third = scan_folder(str(folder)).to_dict()
+    assert sorted(read) == sorted(str(folder / n) for n in ("broken.jpg", "hopper.jpg"))
+    assert third["items"] == 3 and [s["path"] for s in third["skipped"]] == [
+        str(folder / "hopper.jpg")
+    ]
+
+
+def test_the_header_cache_forgets_the_least_recently_read(tmp_path):
+    from explorer.core.health.header_cache import HeaderCache
+
+    cache = HeaderCache(max_files=2)
+    paths = [str(make_jpegs(tmp_path / f"f{i}", 1, (8, 8)) / "img_0000.jpg") for i in range(3)]
+    for p in paths:
+        assert cache.read(p).size == (8, 8)
+    assert len(cache) == 2 and cache.misses == 3
+    cache.read(paths[2])  # still there
+    cache.read(paths[0])  # gone: read again
+    assert (cache.hits, cache.misses) == (1, 4)

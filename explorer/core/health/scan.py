@@ -17,6 +17,7 @@ from PIL import Image
 
 from .decode import DecodeError, check_pixels, default_max_pixels, read_header
 from .folder import FolderListing, SkippedFile, list_folder
+from .header_cache import HEADERS, HeaderCache
 
 #: Above this many files the headers are read by a pool of processes.
 PARALLEL_FROM = 4000
@@ -87,8 +88,8 @@ def scan_folder(
     if len(paths) >= PARALLEL_FROM and (jobs or os.cpu_count() or 1) > 1:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             headers = list(pool.map(_header, paths, [limit] * len(paths), chunksize=256))
-    else:
-        headers = [_header(p, limit) for p in paths]
+    else:  # headers read before, of files unchanged since, are not read again
+        headers = [_header(p, limit, HEADERS) for p in paths]
     files = [
         FileInfo(item.path, item.label, *h) for item, h in zip(listing.files, headers, strict=True)
     ]
@@ -117,9 +118,9 @@ def find_duplicates(paths: list[str]) -> list[list[str]]:
     return sorted(sorted(g) for g in groups.values() if len(g) > 1)
 
 
-def _header(path: str, limit: int) -> tuple[Any, ...]:
+def _header(path: str, limit: int, cache: HeaderCache | None = None) -> tuple[Any, ...]:
     try:
-        info = read_header(path)
+        info = read_header(path) if cache is None else cache.read(path)
         check_pixels(info.size, limit)
     except DecodeError as exc:
         return (None, None, None, str(exc))
