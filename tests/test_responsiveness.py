@@ -227,7 +227,7 @@ def test_a_progress_bar_set_leaves_the_charts_to_be_drawn_with_the_window(qtbot,
     paints: list[int] = []
 
     class Count(QObject):
-        def eventFilter(self, _obj, event):  # noqa: N802 (Qt's name)
+        def eventFilter(self, _obj, event):
             if event.type() == QEvent.Type.Paint:
                 paints.append(1)
             return False
