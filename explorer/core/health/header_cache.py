@@ -1,5 +1,7 @@
 """Headers already read, kept for files that have not changed since: a folder scanned again
 (each run over it, each point of Find settings) reads only the files that are new or changed.
+Used for folders read in this process (under ``scan.PARALLEL_FROM`` files); bigger ones are
+read by a pool of processes, as before.
 
 A file counts as unchanged while its inode, size, modification and status-change times
 (``st_ctime_ns``, which no tool can set back) are as they were; anything else reads its header
@@ -56,10 +58,6 @@ class HeaderCache:
             while len(self._entries) > self.max_files:
                 self._entries.popitem(last=False)
         return _result(value)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -58,7 +58,6 @@ class SweepPlot(QWidget):
         self._ticks: list[tuple[float, str]] | None = None
         self._budget: tuple[float, pg.InfiniteLine] | None = None  # MiB, its line
         self._notes: dict[str, pg.TextItem] = {}  # plot name -> "recommended"
-        self._ranges: dict[str, tuple[tuple[float, float], tuple[float, float]]] = {}
         self.set_theme(DARK)
 
     def _plots(self) -> tuple[pg.PlotWidget, pg.PlotWidget]:
@@ -73,7 +72,6 @@ class SweepPlot(QWidget):
         self._notes.clear()
         self._budget = None
         self._titled = None
-        self._ranges.clear()
         self.show_result(self._result)
 
     def show_result(self, result: dict[str, Any], budget: int | None = None) -> None:
@@ -83,7 +81,6 @@ class SweepPlot(QWidget):
         measured = [e for e in result.get("sweep", []) if e.get("samples_per_s")]
         predicted = list(result.get("sweep_predicted", []))
         x = x_field(measured)
-        self.drawn.clear()
         self.highlighted = None
         self._title(x)
         ticks = _ticks(x, measured + predicted)
@@ -99,6 +96,11 @@ class SweepPlot(QWidget):
             mine = sorted((e for e in measured if series_key(e, x) == key), key=lambda e: e[x])
             ahead = sorted((e for e in predicted if series_key(e, x) == key), key=lambda e: e[x])
             self._series(wanted, name, color, x, mine, ahead)
+        self.drawn = {  # the points (measured or predicted), for the ranges and tests
+            (p, name, kind == "measured"): (xs, ys)
+            for (p, name, kind), (xs, ys, _) in wanted.items()
+            if kind in ("measured", "predicted")
+        }
         self._highlight(wanted, x, (result.get("summary") or {}).get("recommendation"), measured)
         self._draw(wanted)
         self._budget_line(budget if budget is not None else result.get("budget"))
@@ -142,9 +144,7 @@ class SweepPlot(QWidget):
             if not xs:
                 continue
             x_range, y_range = (min(xs) - 0.5, max(xs) + 0.5), (0, max(ys) * 1.2 or 1.0)
-            if self._ranges.get(name) != (x_range, y_range):  # one change: items redrawn once
-                self._ranges[name] = (x_range, y_range)
-                plot.setRange(xRange=x_range, yRange=y_range, padding=0)
+            plot.setRange(xRange=x_range, yRange=y_range, padding=0)  # one change, one redraw
 
     def _series(
         self,
@@ -168,13 +168,11 @@ class SweepPlot(QWidget):
             xs = [_x(e[x]) for e in measured]
             ys = [value(e) for e in measured]
             wanted[(p, name, "measured")] = (xs, ys, line)
-            self.drawn[(p, name, True)] = (xs, ys)
             if predicted and measured:
                 pxs = [xs[-1]] + [_x(e[x]) for e in predicted]
                 pys = [ys[-1]] + [value(e) for e in predicted]
                 wanted[(p, name, "predicted line")] = (pxs, pys, dashed)
                 wanted[(p, name, "predicted")] = (pxs[1:], pys[1:], hollow)  # not measured
-                self.drawn[(p, name, False)] = (pxs[1:], pys[1:])
 
     def _budget_line(self, budget: int | None) -> None:
         """The budget as a dashed line, when it is near enough to the peaks to be read (a
