@@ -166,7 +166,10 @@ def open_rgb(
                 if target is not None and im.format == "JPEG":
                     im.draft("RGB", (target, target))
                 im.load()
-                rgb = to_rgb(ImageOps.exif_transpose(im) or im)
+                ImageOps.exif_transpose(im, in_place=True)  # no copy when upright
+                rgb = to_rgb(im)
+                if rgb is im and im.readonly:  # pixels mapped from the file: own them
+                    rgb = im.copy()
     except DecodeError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
