@@ -48,6 +48,8 @@ def test_eager_keeps_original_size_pixels_and_reports_progress(jpeg_folder):
     seen = []
     ds = EagerImageDataset(list_folder(jpeg_folder).files, 32, lambda d, t: seen.append((d, t)))
     assert ds.images[0].size == (160, 120) and ds.images[0].mode == "RGB"
+    # plain images, as convert("RGB") gives: not the files' objects with their JPEG tables
+    assert {type(im) for im in ds.images} == {Image.Image}
     assert ds.nbytes == 24 * 120 * 160 * 4  # Pillow keeps RGB as RGBX
     arrays = EagerImageDataset(list_folder(jpeg_folder).files, 32, storage="array-list")
     assert arrays.images[0].shape == (120, 160, 3) and arrays.nbytes == 24 * 120 * 160 * 3
