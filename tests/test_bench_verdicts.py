@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from explorer.bench.__main__ import Figure
+from explorer.bench.__main__ import Figure, charged_verdict
 from explorer.bench.pair_stats import median_noise, pairs
 
 
@@ -251,3 +251,13 @@ def test_the_quick_sets_noisy_ratios_get_more_pairs_than_its_others(monkeypatch)
         finally:
             shutil.rmtree(b.tmp)
     assert asked == {"preview": [9, 11], "overhead": [5, 9, 21, 11]}
+
+
+def test_the_samplers_cpu_over_its_goal_only_by_the_machines_charge_for_waking_is_noise():
+    assert charged_verdict(1.4, 0.9, 2) == "ok"
+    assert charged_verdict(2.6, 2.3, 2) == "MISS"  # its own sweeps: over, whatever waking cost
+    over = charged_verdict(2.6, 1.5, 2)
+    assert over == "noise"
+    detail = {"own_fraction": 0.015, "wake_fraction": 0.011}
+    line = Figure("sampler CPU", 2.6, "≤ 2 %", False, "% core", detail, over).line()
+    assert line.startswith("~") and "1.50 % without what waking cost" in line

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from PIL import Image
 from torch.utils.data import DataLoader
 
 from ..core.datasets.dataset_factory import build_dataset
@@ -140,11 +141,22 @@ def draft_decode(folder: Path, size: int, repeats: int) -> dict[str, Any]:
             fit_square(open_rgb(p, target=target)[0], size)
         return time.perf_counter() - t0
 
+    def decoded(target: int | None) -> float:  # the decoder alone: no conversion, no resize
+        t0 = time.perf_counter()
+        for p in paths:
+            with Image.open(p) as im:
+                if target is not None:
+                    im.draft("RGB", (target, target))
+                im.load()
+        return time.perf_counter() - t0
+
     speedup, full, fast = pairs(lambda: timed(None), lambda: timed(size), repeats)
+    decoder, _, _ = pairs(lambda: decoded(None), lambda: decoded(size), repeats)
     return {
         "draft_ms": statistics.median(fast) / len(paths) * 1000,
         "full_ms": statistics.median(full) / len(paths) * 1000,
         "speedup": speedup,
+        "decoder_speedup": decoder,
         "pair_ratios": ratios(full, fast),
         "mean_abs_diff": float(np.mean(diffs)),
         "psnr_db": float(10 * np.log10(255**2 / max(mse, 1e-9))),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from typing import Any
 
@@ -22,10 +23,13 @@ HOG = (
 
 def sampler_cost(seconds: float, gib: float = 1.0, windows: int = 3) -> dict[str, Any]:
     """The sampler's CPU over ``windows`` windows of ``seconds`` each (a new sampler each, over
-    the same five processes), as the median window's share of one core. One 20 s window in a
-    full set read 2.12 % (0.42 s of CPU for 9 full sweeps and 191 light ones) where launches
-    of it alone read 1.08-1.29 % with 20-22 full sweeps, the sweeps' CPU the host's state as
-    much as the sampler's: one window is not a figure."""
+    the same five processes), as the median window's share of one core; alternated with as
+    many windows of a thread that only wakes as often as the sampler (``wake_fraction``):
+    what this machine charges any 10 Hz instrument before it reads anything. On this virtual
+    machine that charge swung from 0.6 to 1.0 % of a core within a minute (60-100 µs a wake;
+    a few µs on a workstation), and the sampler's own sweeps cost 3-7 times their usual CPU
+    in the same hours: one 20 s window in a full set read 2.12 % where launches of it alone
+    read 1.08-1.29 %. ``own_fraction``: the median of each pair's difference."""
     size = int(gib * (1 << 30))
     hogs = [
         subprocess.Popen([sys.executable, "-c", HOG, str(size)], stdout=subprocess.PIPE, text=True)
@@ -36,16 +40,25 @@ def sampler_cost(seconds: float, gib: float = 1.0, windows: int = 3) -> dict[str
             assert h.stdout is not None
             h.stdout.readline()
         main_block = np.ones(size, np.uint8)  # the main process, about as big
-        runs = [_window(seconds) for _ in range(windows)]
+        runs, wakes = [], []
+        for _ in range(windows):
+            runs.append(_window(seconds))
+            wakes.append(_wake_only(seconds, MemorySampler(lambda e: None, 0.0).interval))
         del main_block
     finally:
         for h in hogs:
             h.kill()
             h.wait()
     fractions = [r["cpu_s"] / seconds for r in runs]
+    wake_fractions = [w / seconds for w in wakes]
     return {
         "core_fraction": statistics.median(fractions),
+        "wake_fraction": statistics.median(wake_fractions),
+        "own_fraction": statistics.median(
+            f - w for f, w in zip(fractions, wake_fractions, strict=True)
+        ),
         "window_fractions": fractions,
+        "wake_window_fractions": wake_fractions,
         "seconds": seconds,
         "windows": runs,
     }
@@ -57,3 +70,23 @@ def _window(seconds: float) -> dict[str, float]:
     time.sleep(seconds)
     sampler.stop()
     return {"cpu_s": sampler.cpu_s, "sweeps": sampler.sweeps, "full_sweeps": sampler.full_sweeps}
+
+
+def _wake_only(seconds: float, interval: float) -> float:
+    """The CPU time of a thread that wakes every ``interval`` for ``seconds`` and does
+    nothing else."""
+    stop = threading.Event()
+    spent: list[float] = []
+
+    def loop() -> None:
+        c0 = time.thread_time()
+        while not stop.wait(interval):
+            pass
+        spent.append(time.thread_time() - c0)
+
+    thread = threading.Thread(target=loop, name="wake-only", daemon=True)
+    thread.start()
+    time.sleep(seconds)
+    stop.set()
+    thread.join()
+    return spent[0]
