@@ -369,7 +369,7 @@ def _draft(b: _Bench) -> None:
     # 1.8x, not 2x (until 2026-11-29): the full path lost a 1.3 ms copy of each image then
     # (7a65808; 5.97 -> 4.71 ms an image), and the draft path's decoder can only do so much
     # more: at 1/2 scale libjpeg-turbo still reads every coefficient (1/8 scale still costs
-    # 22% of a full decode), so the decoder alone came out 1.75-2.09x in five launches.
+    # 22% of a full decode), so the decoder alone came out 1.65-2.49x in ten launches.
     ok = r["speedup"] >= 1.8 and r["psnr_db"] >= 30
     b.add("JPEG draft decode speed-up at 224", r["speedup"], "≥ 1.8× (PSNR ≥ 30 dB)", ok, "×", r)
     b.add(
