@@ -37,6 +37,16 @@ def test_cmyk_jpeg_colours_are_right(corpus):
     assert r > 200 and g < 60 and b < 60
 
 
+def test_a_picture_pillow_maps_from_its_file_comes_back_owning_its_pixels(tmp_path):
+    path = tmp_path / "grey.pgm"
+    Image.fromarray(np.arange(60 * 50, dtype=np.uint8).reshape(50, 60)).save(path)
+    with Image.open(path) as mapped:
+        mapped.load()
+        assert mapped.readonly  # Pillow reads this one through a map of the file
+    rgb, _ = open_rgb(str(path))
+    assert not rgb.readonly and np.asarray(rgb)[49, 59].tolist() == [(49 * 60 + 59) % 256] * 3
+
+
 def test_exif_rotated_jpeg_is_upright(corpus):
     upright = np.asarray(open_rgb(str(corpus / "hopper.jpg"))[0]).astype(int)
     rotated = np.asarray(open_rgb(str(corpus / "hopper_orientation_6.jpg"))[0]).astype(int)

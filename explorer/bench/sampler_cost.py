@@ -26,10 +26,11 @@ def sampler_cost(seconds: float, gib: float = 1.0, windows: int = 3) -> dict[str
     the same five processes), as the median window's share of one core; alternated with as
     many windows of a thread that only wakes as often as the sampler (``wake_fraction``):
     what this machine charges any 10 Hz instrument before it reads anything. On this virtual
-    machine that charge swung from 0.6 to 1.0 % of a core within a minute (60-100 µs a wake;
-    a few µs on a workstation), and the sampler's own sweeps cost 3-7 times their usual CPU
-    in the same hours: one 20 s window in a full set read 2.12 % where launches of it alone
-    read 1.08-1.29 %. ``own_fraction``: the median of each pair's difference."""
+    machine that charge read 0.17-1.06 % of a core on 2026-11-29 (0.60-1.03 % within two
+    minutes), and the sampler's light sweeps took a median of 0.23-1.9 ms of CPU from one
+    launch to the next (0.035 ms back to back): one 20 s window in a full set read 2.12 %
+    where launches of it alone read 1.08-1.29 %. ``own_fraction``: the median of each pair's
+    difference."""
     size = int(gib * (1 << 30))
     hogs = [
         subprocess.Popen([sys.executable, "-c", HOG, str(size)], stdout=subprocess.PIPE, text=True)
@@ -43,7 +44,7 @@ def sampler_cost(seconds: float, gib: float = 1.0, windows: int = 3) -> dict[str
         runs, wakes = [], []
         for _ in range(windows):
             runs.append(_window(seconds))
-            wakes.append(_wake_only(seconds, MemorySampler(lambda e: None, 0.0).interval))
+            wakes.append(_wake_only(seconds, runs[-1]["interval"]))
         del main_block
     finally:
         for h in hogs:
@@ -69,7 +70,12 @@ def _window(seconds: float) -> dict[str, float]:
     sampler.start()
     time.sleep(seconds)
     sampler.stop()
-    return {"cpu_s": sampler.cpu_s, "sweeps": sampler.sweeps, "full_sweeps": sampler.full_sweeps}
+    return {
+        "cpu_s": sampler.cpu_s,
+        "sweeps": sampler.sweeps,
+        "full_sweeps": sampler.full_sweeps,
+        "interval": sampler.interval,
+    }
 
 
 def _wake_only(seconds: float, interval: float) -> float:

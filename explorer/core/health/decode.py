@@ -167,9 +167,9 @@ def open_rgb(
                     im.draft("RGB", (target, target))
                 im.load()
                 ImageOps.exif_transpose(im, in_place=True)  # no copy when upright
+                # Pillow maps pixels from the file only in modes to_rgb converts (L, P, RGBX,
+                # RGBA, CMYK, I;16): what comes back owns its pixels
                 rgb = to_rgb(im)
-                if rgb is im and im.readonly:  # pixels mapped from the file: own them
-                    rgb = im.copy()
     except DecodeError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
