@@ -213,6 +213,53 @@ def test_other_start_methods_name_workers_and_helpers(method):
     assert not any(r.startswith("worker-") and r not in ("worker-0", "worker-1") for r in roles)
 
 
+@pytest.mark.parametrize(("mode", "files"), [("lazy", 1), ("eager", 3)])
+def test_spawned_workers_share_one_pickle_unless_it_passes_descriptors(
+    mode, files, monkeypatch, tmp_path
+):
+    """Three spawned workers: a lazy dataset (its 32-byte-a-sample index, no tensor) is
+    pickled into one file that each worker reads through its own link; an eager one holds a
+    tensor in shared memory, whose file descriptor Python passes to one child only, so each
+    worker gets its own file. Every worker gets all its samples, and no file is left."""
+    made = []
+    real = tempfile.mkstemp
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+
+    def mkstemp(*args, **kwargs):
+        made.append(kwargs.get("prefix"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+    cfg = RunConfig(random="600:3x8x8", mode=mode, workers=3, batch_size=50, start_method="spawn")
+    finished, events = run_collect(cfg)
+    assert finished.status == "completed" and finished.samples == 600, finished.reason
+    assert {b.worker for b in of(events, BatchDone)} == {0, 1, 2}
+    assert made.count("dle-dataset-") == files
+    assert not list(tmp_path.glob("dle-dataset-*"))
+
+
+def test_stop_as_spawned_workers_start_does_not_wait_for_them():
+    """Stop pressed while the workers still import torch: they are ended at once, not after
+    the grace a started worker gets to finish its sample (``STOP_GRACE_S``)."""
+    stop = threading.Event()
+    ended = {}
+    real = engine._end_workers_soon
+
+    def timed(iterator, **kwargs):
+        t0 = time.monotonic()
+        real(iterator, **kwargs)
+        ended["s"] = time.monotonic() - t0
+
+    cfg = RunConfig(random="600:3x8x8", workers=2, batch_size=50, start_method="spawn")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(engine, "_end_workers_soon", timed)
+        # Stop comes with the run's first epoch, before any worker can have imported torch
+        finished, _ = run_collect(cfg, stop, forking=lambda on: on or stop.set())
+    assert finished.status == "stopped" and finished.batches == 0
+    assert ended["s"] < engine.STOP_GRACE_S / 2, ended
+    assert not wait_no_children(2.0)
+
+
 def test_recorder_report_has_the_contract_keys(jpeg_folder):
     rec = RunRecorder()
     _, events = run_collect(RunConfig(folder=str(jpeg_folder), workers=2, batch_size=8, resize=32))

@@ -42,7 +42,7 @@ from .events import (
     RunFinished,
     RunStarted,
 )
-from .spawn_payload import via_file
+from .spawn_payload import one_pickle, via_file
 from .start_up import StartUpReadings
 from .worker_death import dead_workers, explain
 
@@ -369,13 +369,13 @@ def _iterate(
                     # wait for the window, whose hold would otherwise come after them.
                     notice.say(True)
             if not config.persistent_workers:
-                _end_workers(config, sampler, iterator, counts.synced)
+                _end_workers(config, sampler, iterator, counts.synced, start_up)
                 iterator = None
         return "completed"
     finally:
         notice.say(False)  # a run that ended before the epoch it announced
         if iterator is not None:
-            _end_workers(config, sampler, iterator, counts.synced, now=stop.is_set())
+            _end_workers(config, sampler, iterator, counts.synced, start_up, now=stop.is_set())
 
 
 def _read_at_epoch_end(
@@ -460,13 +460,18 @@ def _dead_workers(iterator: Any, wait_s: float) -> list[tuple[int, int, int]]:
 
 
 def _end_workers(
-    config: RunConfig, sampler: MemorySampler, iterator: Any, synced: bool, now: bool = False
+    config: RunConfig,
+    sampler: MemorySampler,
+    iterator: Any,
+    synced: bool,
+    start_up: StartUpReadings | None,
+    now: bool = False,
 ) -> None:
     """End the iterator's workers; each is measured, in full, before it goes, unless that
     was done after the last batch (``synced``; an exhausted iterator has ended them since)."""
     if config.workers and not synced:
         sampler.sync()
-    shutdown_iterator(iterator, now)
+    shutdown_iterator(iterator, now, start_up.started if start_up else None)
 
 
 class StopWaiting(Exception):
@@ -476,7 +481,8 @@ class StopWaiting(Exception):
 def _iter(loader: DataLoader) -> Any:
     with warnings.catch_warnings():  # said in the budget's note instead
         warnings.filterwarnings("ignore", message=".*pin_memory.*")
-        return iter(loader)
+        with one_pickle(loader.dataset):
+            return iter(loader)
 
 
 def interruptible(iterator: Any, stop: threading.Event, poll_s: float = 0.1) -> None:
@@ -502,17 +508,21 @@ def interruptible(iterator: Any, stop: threading.Event, poll_s: float = 0.1) -> 
     iterator._try_get_data = try_get_data
 
 
-def shutdown_iterator(iterator: Any, now: bool = False) -> None:
+def shutdown_iterator(
+    iterator: Any, now: bool = False, started: Callable[[int], bool] | None = None
+) -> None:
     """End a DataLoader iterator's worker processes now rather than at garbage collection.
 
     ``_shutdown_workers`` is what the iterator's own ``__del__`` calls; calling it here makes
     the moment deterministic (an exception's traceback can keep the iterator alive). With
     ``now`` (the user pressed Stop) the workers get ``STOP_GRACE_S``, not PyTorch's 5 s, to
     exit by themselves, and are then terminated: one still importing torch under spawn would
-    otherwise keep PyTorch's shutdown waiting 5 s for it.
+    otherwise keep PyTorch's shutdown waiting 5 s for it. ``started(pid)``, if given, says
+    whether a worker has finished starting; one that has not gets no grace (see
+    ``_end_workers_soon``).
     """
     if now:
-        _end_workers_soon(iterator)
+        _end_workers_soon(iterator, started=started)
     shutdown = getattr(iterator, "_shutdown_workers", None)
     if shutdown is not None:
         shutdown()
@@ -525,13 +535,24 @@ def shutdown_iterator(iterator: Any, now: bool = False) -> None:
 STOP_GRACE_S = 0.5
 
 
-def _end_workers_soon(iterator: Any, grace_s: float = STOP_GRACE_S) -> None:
+def _end_workers_soon(
+    iterator: Any, grace_s: float = STOP_GRACE_S, started: Callable[[int], bool] | None = None
+) -> None:
     """Ask the workers to exit as PyTorch's own shutdown does (the done event, then ``None``
     on each index queue: a worker skips the indices still queued), wait up to ``grace_s``
     for all of them, then terminate the rest. A worker that exits by itself runs its
     finalizers; a terminated one leaves its ``pymp-*`` folder (the socket through which it
-    shares tensors) in the temporary directory for good: two per Stop, before this."""
+    shares tensors) in the temporary directory for good: two per Stop, before this.
+
+    A worker that ``started`` says has not finished starting (spawned, still importing
+    torch: 0.5-1.5 s with four of them on two cores here) is terminated at once: it has
+    made no folder yet and would not see the done event before the grace ran out. Stop
+    pressed as such a run began took 0.8-1.6 s, half a second of it this wait."""
     workers = [w for w in getattr(iterator, "_workers", ()) if w.is_alive()]
+    if started is not None:
+        for w in workers:
+            if not started(w.pid):
+                w.terminate()
     done = getattr(iterator, "_workers_done_event", None)
     if done is not None:
         done.set()

@@ -51,6 +51,11 @@ class StartUpReadings:
         """The USS worker ``worker_id`` read last (0: not yet, or it could not read itself)."""
         return int(self._array[worker_id * _FIELDS + 2])
 
+    def started(self, pid: int) -> bool:
+        """Whether the worker with process id ``pid`` has finished starting (has run
+        ``worker_init_fn``), whether or not it could read itself."""
+        return pid in self._array[0::_FIELDS]
+
     def of_pid(self, pid: int) -> Reading | None:
         """The start-up reading of the worker with process id ``pid``, once it has one."""
         values = list(self._array)
