@@ -15,6 +15,7 @@ from pathlib import Path
 from PySide6.QtCore import QTimer, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
+from ..core.memory.malloc_arenas import use_one_arena
 from ..core.memory.memory_trim import trim_memory
 from ..core.run.warm_up import warm_up_in_background
 from .gc_on_gui_thread import freeze_long_lived_once, pause_collections, resume_collections
@@ -94,6 +95,7 @@ GIL_SWITCH_INTERVAL_S = 0.0005
 def run_gui(args: argparse.Namespace, given: frozenset[str] = frozenset()) -> int:
     """The window; ``given`` names the options typed on the command line, which override
     the window's remembered settings."""
+    use_one_arena()  # before Qt, torch or the engine start a thread (see malloc_arenas)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     QApplication.setOrganizationName(ORGANIZATION)
     QApplication.setApplicationName(APPLICATION)
