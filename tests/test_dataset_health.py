@@ -47,6 +47,30 @@ def test_a_picture_pillow_maps_from_its_file_comes_back_owning_its_pixels(tmp_pa
     assert not rgb.readonly and np.asarray(rgb)[49, 59].tolist() == [(49 * 60 + 59) % 256] * 3
 
 
+def _decoded(path, **kwargs):
+    try:
+        return np.asarray(open_rgb(path, **kwargs)[0])
+    except DecodeError as exc:
+        return str(exc)
+
+
+def test_an_image_decoded_to_keep_is_the_same_picture(corpus):
+    """An eager dataset decodes with ``kept=True`` (a JPEG's memory allocated with the
+    interpreter lock let go): every corpus JPEG, CMYK, greyscale, EXIF-turned and broken ones
+    included, comes out as the same pixels, or the same refusal, as without."""
+    jpegs = sorted(p for p in corpus.iterdir() if p.suffix.lower() in (".jpg", ".jpeg"))
+    assert len(jpegs) >= 20
+    refused = 0
+    for path in jpegs:
+        plain, kept = _decoded(str(path)), _decoded(str(path), kept=True)
+        if isinstance(plain, str):
+            refused += 1
+            assert kept == plain, path.name
+        else:
+            assert isinstance(kept, np.ndarray) and np.array_equal(kept, plain), path.name
+    assert refused < len(jpegs)
+
+
 def test_exif_rotated_jpeg_is_upright(corpus):
     upright = np.asarray(open_rgb(str(corpus / "hopper.jpg"))[0]).astype(int)
     rotated = np.asarray(open_rgb(str(corpus / "hopper_orientation_6.jpg"))[0]).astype(int)

@@ -107,7 +107,7 @@ class EagerImageDataset(Dataset):
             if stop is not None and stop.is_set():
                 raise Cancelled("stopped while decoding the eager dataset")
             try:
-                im, _ = open_rgb(item.path, None, max_pixels, timeout)
+                im, _ = open_rgb(item.path, None, max_pixels, timeout, kept=True)
                 if flat:
                     w, h = im.size
                     if used + 3 * w * h > len(self.flat_array):

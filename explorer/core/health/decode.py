@@ -148,12 +148,18 @@ def open_rgb(
     target: int | None = None,
     max_pixels: int | None = None,
     timeout: float | None = None,
+    kept: bool = False,
 ) -> tuple[Image.Image, ImageInfo]:
     """Open ``path`` and return it as an RGB image, with what the header said.
 
     With ``target`` set, JPEG decoding uses Pillow's ``draft`` so that the decoder skips detail a
     resize to ``target`` pixels would throw away (the result is still at least that large).
     ``timeout`` bounds the decode (default DEFAULT_DECODE_TIMEOUT; 0 for none).
+
+    ``kept``: the image will be kept (an eager dataset), so its memory is new to this
+    process rather than reused. A JPEG's pixels are then allocated by Pillow's ``fill``, which
+    clears them with the interpreter lock let go, not by ``calloc`` with it held (see
+    ``_allocate_unlocked``).
     """
     limit = DEFAULT_DECODE_TIMEOUT if timeout is None else timeout
     try:
@@ -165,6 +171,8 @@ def open_rgb(
                 check_pixels(im.size, default_max_pixels() if max_pixels is None else max_pixels)
                 if target is not None and im.format == "JPEG":
                     im.draft("RGB", (target, target))
+                if kept and im.format == "JPEG":
+                    _allocate_unlocked(im)
                 im.load()
                 ImageOps.exif_transpose(im, in_place=True)  # no copy when upright
                 # Pillow maps pixels from the file only in modes to_rgb converts (L, P, RGBX,
@@ -179,6 +187,19 @@ def open_rgb(
     except Exception as exc:  # Pillow raises many types for broken files
         raise DecodeError(_reason(exc)) from None
     return rgb, info
+
+
+def _allocate_unlocked(im: Image.Image) -> None:
+    """Give ``im`` (a JPEG not yet loaded, after any ``draft``) the memory its decoder will
+    write into. ``load`` would ask ``Image.core.new``, whose ``calloc`` clears the memory with
+    the interpreter lock held. ``Image.core.fill`` allocates without clearing and then fills
+    with the lock let go, so the first touch of each page happens without the lock.
+
+    Measured in the window, eager decoding of 800 JPEGs of 1024x768 after an earlier eager
+    run's memory had been given back: with ``calloc``, single allocations took up to 63 ms with
+    the lock held, and the window's heartbeat came up to 143 ms late.
+    """
+    im.im = Image.core.fill(im.mode, im.size, 0)
 
 
 def to_rgb(im: Image.Image) -> Image.Image:
