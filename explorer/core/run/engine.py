@@ -547,7 +547,7 @@ def _end_workers_soon(
     A worker that ``started`` says has not finished starting (spawned, still importing
     torch: 0.5-1.5 s with four of them on two cores here) is terminated at once: it has
     made no folder yet and would not see the done event before the grace ran out. Stop
-    pressed as such a run began took 0.8-1.6 s, half a second of it this wait."""
+    pressed as such a run began took 0.8-2.0 s, half a second of it this wait."""
     workers = [w for w in getattr(iterator, "_workers", ()) if w.is_alive()]
     if started is not None:
         for w in workers:
