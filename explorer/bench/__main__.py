@@ -305,7 +305,15 @@ def _moments(b: _Bench) -> None:
     then every lesson (``DLE_PROBE=moments``). Full set only: the launch takes 3-4 minutes."""
     if b.quick:
         return
-    env = {"XDG_CONFIG_HOME": str(b.tmp / "cfg-moments"), "XDG_CACHE_HOME": str(b.tmp / "cache")}
+    # The probe ends with os._exit: what the window would remove as it closes (the sweep's
+    # recordings, 1-4 MB a launch) stays in TMPDIR, which is the set's own folder here.
+    scratch = b.tmp / "tmp-moments"
+    scratch.mkdir(exist_ok=True)
+    env = {
+        "XDG_CONFIG_HOME": str(b.tmp / "cfg-moments"),
+        "XDG_CACHE_HOME": str(b.tmp / "cache"),
+        "TMPDIR": str(scratch),
+    }
     launch = _probe([str(ROOT / "main.py")], {"DLE_PROBE": f"moments:{b.jpeg_run.folder}", **env})
     verdict = lateness_verdict([launch], 100)
     r = {"launches": [launch], "max_ms": launch["max_ms"], "p99_ms": launch["p99_ms"]}
