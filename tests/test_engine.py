@@ -238,6 +238,25 @@ def test_spawned_workers_share_one_pickle_unless_it_passes_descriptors(
     assert not list(tmp_path.glob("dle-dataset-*"))
 
 
+def test_a_pickle_made_where_no_worker_is_being_started_is_never_shared(tmp_path, monkeypatch):
+    """Whether a pickle passed a file descriptor is known only while Python starts a process
+    (its starter's list of descriptors to pass): elsewhere each pickle gets its own file."""
+    from multiprocessing.reduction import ForkingPickler
+
+    from explorer.core.run.spawn_payload import one_pickle, via_file
+
+    made = []
+    real = tempfile.mkstemp
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(tempfile, "mkstemp", lambda **kw: made.append(kw) or real(**kw))
+    payload = via_file(list(range(10)))
+    with one_pickle(payload):
+        first, second = (ForkingPickler.loads(ForkingPickler.dumps(payload)) for _ in range(2))
+    assert first == second == list(range(10))
+    assert len(made) == 2  # written twice, not linked
+    assert not list(tmp_path.glob("dle-dataset-*"))  # each read its own file and deleted it
+
+
 def test_stop_as_spawned_workers_start_does_not_wait_for_them():
     """Stop pressed while the workers still import torch: they are ended at once, not after
     the grace a started worker gets to finish its sample (``STOP_GRACE_S``)."""

@@ -2,14 +2,14 @@
 
 glibc gives each new thread an arena of its own. The engine's thread decodes an eager
 dataset, and Pillow asks for each image's pixels with ``calloc`` while holding the
-interpreter lock. From a thread's own arena, glibc clears that memory itself. Each clearing
-faults the pages in, one by one, with the lock held. The window's thread waits meanwhile.
-
-Measured in the window, 800 JPEGs of 1024×768 decoded eagerly (3 MB of pixels each): the
-allocation took a median of 1.3 ms and up to 93 ms an image. The heartbeat came up to 182 ms
-late (p99 48-82 ms). With one arena the memory comes fresh from ``sbrk``, which glibc knows
-to be zero, and the pages fault in while the decoder runs without the lock: the median
-allocation fell to 0.2-0.6 ms, the worst beat to 35-71 ms (p99 6-9 ms), in two launches.
+interpreter lock. In the window, 800 JPEGs of 1024×768 decoded eagerly (3 MB of pixels
+each), that allocation took a median of 1.3 ms and up to 93 ms of CPU an image, most of it
+(perf) ``memset`` faulting fresh pages in; the window's heartbeat came up to 182 ms late
+(p99 48-82 ms). The same decode on a process's main thread (the main arena), headless, left a
+heartbeat thread at most 2 ms late. With one arena in the window, the median allocation fell
+to 0.2-0.6 ms and the worst beat to 35-71 ms (p99 6-9 ms), in two launches: glibc's
+``calloc`` does not clear memory the main arena has just taken from ``sbrk`` (which is zero).
+Memory an earlier run gave back is cleared again: see ``decode._allocate_unlocked``.
 
 Only the window's process is changed. A worker does its work on its main thread, which uses
 the main arena either way. The headless command line runs the engine on its main thread. A

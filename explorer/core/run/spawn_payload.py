@@ -44,9 +44,12 @@ def _load(path: str) -> Any:
     return ForkingPickler.loads(data)
 
 
-def _passed_fds() -> int:
-    """How many file descriptors the process being started will be given so far."""
-    return len(getattr(get_spawning_popen(), "_fds", ()))
+def _passed_fds() -> int | None:
+    """How many file descriptors the process being started will be given so far; None where
+    that is not known (no process is being started, or its start method keeps no such list:
+    CPython's spawn and forkserver starters on POSIX keep ``_fds``)."""
+    fds = getattr(get_spawning_popen(), "_fds", None)
+    return len(fds) if isinstance(fds, list) else None
 
 
 class _Payload:
@@ -75,7 +78,7 @@ class _Payload:
         fd, path = tempfile.mkstemp(prefix="dle-dataset-", suffix=".pickle")
         with os.fdopen(fd, "wb") as f:
             f.write(data)
-        if self._sharing and _passed_fds() == fds:
+        if self._sharing and self._master is None and fds is not None and _passed_fds() == fds:
             # the parent's own link, so that a worker's deleting its link leaves the file
             with contextlib.suppress(OSError):
                 os.link(path, master := f"{path}.shared")
