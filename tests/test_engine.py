@@ -257,6 +257,35 @@ def test_a_pickle_made_where_no_worker_is_being_started_is_never_shared(tmp_path
     assert not list(tmp_path.glob("dle-dataset-*"))  # each read its own file and deleted it
 
 
+def test_a_dataset_reaches_a_spawned_worker_without_a_second_copy_of_it(tmp_path, monkeypatch):
+    """A 16 MB array in the dataset: writing its pickle for a worker, and the worker's reading
+    it back, never hold a second copy of it in memory (the file is written and read as the
+    pickling goes), so neither holds the interpreter lock for a copy of the whole."""
+    import tracemalloc
+
+    import numpy as np
+
+    from explorer.core.run.spawn_payload import via_file
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    array = np.arange(2 << 20, dtype=np.int64)  # 16 MiB
+    payload = via_file([array])
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        load, (path,) = payload.__reduce__()
+        _, written = tracemalloc.get_traced_memory()
+        tracemalloc.reset_peak()
+        (loaded,) = load(path)
+        _, read = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert np.array_equal(loaded, array)
+    assert written < array.nbytes / 4
+    assert read < 1.25 * array.nbytes  # the worker's own copy, and no more
+    assert not list(tmp_path.glob("dle-dataset-*"))
+
+
 def test_stop_as_spawned_workers_start_does_not_wait_for_them():
     """Stop pressed while the workers still import torch: they are ended at once, not after
     the grace a started worker gets to finish its sample (``STOP_GRACE_S``)."""
