@@ -39,7 +39,8 @@ from torch.utils.data import Dataset, IterableDataset
 #: written from where it lies, with the interpreter lock let go for each write, instead of
 #: being copied into one growing bytes object with the lock held. In the window, spawning
 #: the fork vs spawn lesson's workers (an 11.5 MB metadata index) took 236 ms in ``_write``
-#: (103 ms of it in ``dumps``, 7,516 pages faulted in), and the heartbeat came 83-268 ms late.
+#: (103 ms of it in ``dumps``, 7,516 pages faulted in); the two late beats seen against the
+#: pickling (a timed ``_write``, a watchdog's stack) came 83 and 130 ms late.
 _PROTOCOL = 5
 
 
