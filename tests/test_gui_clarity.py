@@ -3,11 +3,12 @@ other, and controls that mean nothing for the chosen source."""
 
 from __future__ import annotations
 
+import pyqtgraph as pg
 from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QComboBox, QSpinBox
 
 from explorer.core.run.events import MemorySweep, ProcessesChanged, ProcessMemory
-from explorer.gui.palette import THEMES, WORKER_COLORS, role_color
+from explorer.gui.palette import LIGHT, THEMES, WORKER_COLORS, role_color
 
 MiB = 1 << 20
 
@@ -130,6 +131,40 @@ def test_a_second_run_starts_in_the_first_runs_frame_without_resizing_the_chart(
         chart.add_sweep(MemorySweep(k / 10, small.rows, False))
         chart.redraw()
     assert view.viewRange()[1][1] < frame[1][1] / 2  # fitted to its own data after
+
+
+def test_a_second_run_shows_its_own_processes_and_markers_only(window):
+    """The next run's curves and markers reuse the last run's (hidden at ``clear``): it must
+    show exactly its own processes and captions, in the theme chosen meanwhile."""
+    chart = window.chart
+    for k in range(1, 11):
+        chart.add_sweep(sweep(k / 10, full=k % 5 == 0))
+    chart.add_marker(0.2, "2 workers started", minor=True)
+    chart.add_marker(0.5, "first batch")
+    chart.add_marker(1.0, "completed")
+    chart.redraw()
+    chart.clear()
+    window.set_theme("light")
+    main_only = MemorySweep(0.0, sweep(0.0, full=False).rows[:1], False)
+    for k in range(1, 11):
+        chart.add_sweep(MemorySweep(k / 10, main_only.rows, False))
+    chart.add_marker(0.7, "stopped")
+    chart.redraw()
+
+    item = chart.plot.getPlotItem()
+
+    def drawn(curve: pg.PlotDataItem) -> bool:
+        xs = curve.getData()[0]
+        return curve.isVisible() and xs is not None and len(xs) > 0
+
+    shown = {c.name(): c for c in item.listDataItems() if drawn(c)}
+    assert set(shown) == {"main", "total RSS"}
+    assert shown["main"].opts["pen"].color().name() == role_color("main", LIGHT)
+    lines = [i for i in item.items if isinstance(i, pg.InfiniteLine) and i.isVisible()]
+    lines = [line for line in lines if line is not chart._cursor]
+    assert [(line.value(), line.label.toPlainText()) for line in lines] == [(0.7, "stopped")]
+    assert lines[0].pen.color().name() == LIGHT.marker
+    assert chart.markers() == ["stopped"] and chart.curve_names() == ["main"]
 
 
 def test_the_first_runs_axes_do_not_rescale_as_its_workers_appear(window):

@@ -85,7 +85,7 @@ def test_throughput_chart_follows_the_run_with_epoch_lines(qtbot, window):
     assert chart.point_count() >= 3
     _x, y = chart.curve.getData()
     assert (y >= 0).all() and y.max() > 0
-    assert [line.label.format for line in chart._epochs] == ["epoch 1", "epoch 2"]
+    assert chart.epochs() == ["epoch 1", "epoch 2"]
 
 
 def test_controls_column_widens_with_bigger_text(window):

@@ -333,7 +333,7 @@ def test_an_epochs_lines_are_drawn_for_its_own_run_only(qtbot, window):
 
     window._worker = object()
     window._on_epoch(EpochStarted(t=1.5, epoch=0, batches=10))
-    qtbot.waitUntil(lambda: len(window.throughput._epochs) == 1, timeout=3000)
+    qtbot.waitUntil(lambda: len(window.throughput.epochs()) == 1, timeout=3000)
     assert window.chart.markers() == ["epoch 1"]
     assert window.chart._markers[0].value() == 1.5
     window._on_epoch(EpochStarted(t=3.0, epoch=1, batches=10))
@@ -342,7 +342,7 @@ def test_an_epochs_lines_are_drawn_for_its_own_run_only(qtbot, window):
     past = []  # both lines would have been drawn by now
     QTimer.singleShot(EPOCH_LINES_DELAY_MS + EPOCH_LINES_SPREAD_MS + 50, lambda: past.append(1))
     qtbot.waitUntil(lambda: bool(past), timeout=3000)
-    assert window.chart.markers() == [] and len(window.throughput._epochs) == 1
+    assert window.chart.markers() == [] and len(window.throughput.epochs()) == 1
 
 
 def test_the_preview_tiles_are_made_ahead_while_the_window_waits(qtbot, window):

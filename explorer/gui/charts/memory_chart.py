@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from ...core.run.events import MemorySweep, ProcessesChanged
 from ...core.units import format_bytes
 from ..palette import DARK, Theme, role_color
+from .marker_lines import MarkerLines
 from .plot_style import hold_axis_width, scale_axis_fonts, style_plot
 from .series_buffer import SeriesBuffer
 from .steady_label import SteadyLabel
@@ -37,6 +38,8 @@ from .tick_grid import TickGrid
 MiB = 1024.0 * 1024.0
 REDRAW_HZ = 15
 MAX_OVERLAYS = 5
+MAX_SPARE = 16  # hidden curves kept for the next run's processes
+SPARE_MARKERS = 4  # hidden marker lines ready for a run's start (see MemoryChart._prepare)
 KEEP_FRAME_S = 3.0  # see MemoryChart._set_ranges
 AXIS_WIDEST = "88888"  # MiB: the memory axis has room for 5 digits, up to 97 GiB
 METRICS = (("RSS", "rss"), ("USS", "uss"), ("PSS", "pss"))
@@ -89,13 +92,13 @@ class MemoryChart(QWidget):
         self.metric_key = "rss"
         self.follow_s = 0.0
         self._series: dict[str, _RoleSeries] = {}
+        self._spare: dict[str, pg.PlotDataItem] = {}  # curves of roles gone, hidden (clear)
         self._totals = {"rss": SeriesBuffer(2), "pss": SeriesBuffer(2)}
         self._shm = SeriesBuffer(2)
         self._history: list[dict[str, np.ndarray]] = []  # earlier runs' totals, newest last
         self._overlays: list[pg.PlotDataItem] = []
         self._pids_now: frozenset[int] = frozenset()
         self._pids_at_pss: frozenset[int] = frozenset()
-        self._markers: list[pg.InfiniteLine] = []
         self._decluttered: tuple = ()  # what the captions were last laid out for
         self._t_max = 0.0
         self._ranges: tuple = ()
@@ -107,6 +110,9 @@ class MemoryChart(QWidget):
 
         bar = self._controls_bar()
         self._make_plot()
+        self._marker_lines = MarkerLines(
+            self.plot, {"position": 0.96, "anchors": [(0, 0.5), (0, 0.5)]}, SPARE_MARKERS
+        )
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(bar)
@@ -131,6 +137,10 @@ class MemoryChart(QWidget):
         roles = [("main", pid), ("worker-0", pid), ("worker-1", pid)]
         self.legendLabel.reserve(self._legend_html(roles))
         self.totalsLabel.reserve(self._totals_html("1023.9 MiB", "1023.9 MiB"))
+        # And the curves a first run with two workers draws, made now and hidden: made after
+        # the forks, where the workers still share every page the window writes to, one
+        # took 6.4 ms of the GUI thread (a 2.7 GB eager run).
+        self._prepare("main", "worker-0", "worker-1")
 
     def _controls_bar(self) -> QHBoxLayout:
         """Metric, view span, earlier runs, and the totals in words."""
@@ -216,14 +226,19 @@ class MemoryChart(QWidget):
             self._history.append({k: b.view().copy() for k, b in self._totals.items()})
             del self._history[:-MAX_OVERLAYS]
         self._shm.clear()
+        # Hidden, not removed: the next run's processes mostly have the same roles, and their
+        # curves are shown again (_add_series). Each curve taken out of the plot and another
+        # put in cost the GUI thread about a millisecond, at the run's busiest moment.
         for series in self._series.values():
-            self.plot.removeItem(series.curve)
+            series.curve.setVisible(False)
+            series.curve.setData([], [])
+            self._spare[series.role] = series.curve
         self._series.clear()
+        while len(self._spare) > MAX_SPARE:  # oldest first: a traced job's ranks come and go
+            self.plot.removeItem(self._spare.pop(next(iter(self._spare))))
         for buf in self._totals.values():
             buf.clear()
-        for line in self._markers:
-            self.plot.removeItem(line)
-        self._markers.clear()
+        self._marker_lines.clear()
         self._held_markers.clear()
         self._decluttered = ()
         self._t_max = 0.0
@@ -245,6 +260,7 @@ class MemoryChart(QWidget):
         that change (the axes' text drawn anew, every curve clipped anew) came just after
         the forks, a redraw and a paint of 16-32 and 29-38 ms of CPU, and the window stopped
         for 45-76 ms."""
+        self._prepare(*(f"worker-{k}" for k in range(workers)))  # before the forks
         if not self._floor:
             top = nice_ceiling(main_rss / MiB * (1 + workers) * 1.04)
             self._floor = ((0.0, time_ceiling(KEEP_FRAME_S)), (0.0, top))
@@ -324,27 +340,18 @@ class MemoryChart(QWidget):
             self._held_markers.append((t, text, minor))
             self._t_max = max(self._t_max, t)
             return
-        line = pg.InfiniteLine(
-            pos=t,
-            angle=90,
-            movable=False,
-            pen=pg.mkPen(self.theme.marker, width=1, style=Qt.PenStyle.DashLine),
-            label=text,
-            labelOpts={
-                "position": 0.96,
-                "color": self.theme.marker,
-                "anchors": [(0, 0.5), (0, 0.5)],
-            },
-        )
+        pen = pg.mkPen(self.theme.marker, width=1, style=Qt.PenStyle.DashLine)
+        line = self._marker_lines.add(t, text, pen, self.theme.marker, self._marker_font())
         line.minor = minor
-        line.label.setFont(self._marker_font())
-        self.plot.addItem(line, ignoreBounds=True)
-        self._markers.append(line)
         self._t_max = max(self._t_max, t)
         self._dirty = True
 
     def curve_names(self) -> list[str]:
         return [s.role for s in self._series.values()]
+
+    @property
+    def _markers(self) -> list[pg.InfiniteLine]:
+        return self._marker_lines.shown
 
     def markers(self) -> list[str]:
         return [m.label.format for m in self._markers]
@@ -558,8 +565,24 @@ class MemoryChart(QWidget):
         self._update_legend()
 
     # ----------------------------------------------------------------- internals
+    def _prepare(self, *roles: str) -> None:
+        """Hidden curves for ``roles`` that have none, and hidden marker lines: what a
+        run's start would otherwise make (see _add_series and MarkerLines)."""
+        for role in roles:
+            if role not in self._spare and role not in self._series:
+                curve = self.plot.plot(name=role)
+                curve.setVisible(False)
+                self._spare[role] = curve
+        self._marker_lines.prepare(SPARE_MARKERS)
+
     def _add_series(self, role: str) -> _RoleSeries:
-        curve = self.plot.plot(name=role, pen=pg.mkPen(role_color(role, self.theme), width=2))
+        pen = pg.mkPen(role_color(role, self.theme), width=2)
+        curve = self._spare.pop(role, None)
+        if curve is None:
+            curve = self.plot.plot(name=role, pen=pen)
+        else:
+            curve.setPen(pen)  # the theme may have changed meanwhile
+            curve.setVisible(True)
         series = _RoleSeries(role, curve)
         self._series[role] = series
         return series

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from ..palette import DARK, Theme
 from ..run.run_stats import RunStats
+from .marker_lines import MarkerLines
 from .plot_style import scale_axis_fonts, style_plot
 from .series_buffer import SeriesBuffer
 from .tick_grid import TickGrid
@@ -20,7 +21,6 @@ class ThroughputChart(QWidget):
         self.setObjectName("throughputChart")
         self.theme: Theme = DARK
         self._buffer = SeriesBuffer(2)
-        self._epochs: list[pg.InfiniteLine] = []
         self.plot = pg.PlotWidget()
         self.plot.setObjectName("throughputPlot")
         item = self.plot.getPlotItem()
@@ -30,6 +30,7 @@ class ThroughputChart(QWidget):
         self.grid = TickGrid(self.plot, x=True, y=True, alpha=0.15)
         item.setMouseEnabled(x=True, y=False)
         self.curve = self.plot.plot(name="samples/s", pen=pg.mkPen(self.theme.accent, width=2))
+        self._epochs = MarkerLines(self.plot, {"position": 0.9}, spare=2)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot)
@@ -37,8 +38,6 @@ class ThroughputChart(QWidget):
 
     def clear(self) -> None:
         self._buffer.clear()
-        for line in self._epochs:
-            self.plot.removeItem(line)
         self._epochs.clear()
         self.curve.setData([], [])
 
@@ -48,16 +47,12 @@ class ThroughputChart(QWidget):
         self.curve.setData(data[:, 0], data[:, 1])
 
     def add_epoch(self, t: float, epoch: int) -> None:
-        line = pg.InfiniteLine(
-            pos=t,
-            angle=90,
-            movable=False,
-            pen=pg.mkPen(self.theme.marker, style=Qt.PenStyle.DashLine),
-            label=f"epoch {epoch + 1}",
-            labelOpts={"position": 0.9, "color": self.theme.marker},
-        )
-        self.plot.addItem(line, ignoreBounds=True)
-        self._epochs.append(line)
+        pen = pg.mkPen(self.theme.marker, style=Qt.PenStyle.DashLine)
+        self._epochs.add(t, f"epoch {epoch + 1}", pen, self.theme.marker)
+
+    def epochs(self) -> list[str]:
+        """The captions of this run's epoch lines, in the order they came."""
+        return [line.label.format for line in self._epochs.shown]
 
     def point_count(self) -> int:
         return len(self._buffer)
