@@ -1,3 +1,4 @@
+import os
 import tempfile
 import threading
 import time
@@ -401,6 +402,37 @@ def test_the_window_hears_when_each_epochs_workers_are_being_forked():
     # each epoch forks its own workers; the second epoch's forking is said as the first
     # delivers its last batch (its workers still alive), since those forks wait for no window
     assert calls == [(True, 0), "wait", (False, 2), (True, 2), (False, 2)]
+
+
+def test_after_each_slow_fork_of_a_runs_workers_the_other_threads_get_a_moment(monkeypatch):
+    """A fork holds the interpreter lock (17 ms a GB here): after each one slower than
+    ``SLOW_FORK_S``, the engine's thread lets the lock go for a moment, so that a window
+    waiting for it runs between two workers' forks instead of after both. Forks of this
+    small test process count as slow only with the threshold at 0."""
+    from explorer.core.run import fork_yield
+
+    yields = []
+    monkeypatch.setattr(fork_yield, "_yield", lambda: yields.append(threading.get_ident()))
+    cfg = RunConfig(random="300:3x8x8", workers=2, batch_size=50, epochs=2)
+    monkeypatch.setattr(fork_yield, "SLOW_FORK_S", 0.0)
+    finished, _ = run_collect(cfg)
+    assert finished.status == "completed"
+    assert len(yields) == 4 and len(set(yields)) == 1  # each worker of each epoch, one thread
+    assert yields[0] != threading.get_ident()  # the engine's, not this one
+    yields.clear()
+    monkeypatch.setattr(fork_yield, "SLOW_FORK_S", 60.0)
+    finished, _ = run_collect(cfg)
+    assert finished.status == "completed" and yields == []
+    pid = os.fork()  # outside a run's start: never
+    if pid == 0:
+        os._exit(0)
+    os.waitpid(pid, 0)
+    monkeypatch.setattr(fork_yield, "SLOW_FORK_S", 0.0)
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    os.waitpid(pid, 0)
+    assert yields == []
 
 
 def test_the_window_hears_the_forking_is_over_however_the_start_ends():

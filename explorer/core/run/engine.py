@@ -42,6 +42,7 @@ from .events import (
     RunFinished,
     RunStarted,
 )
+from .fork_yield import yielding_after_forks
 from .spawn_payload import one_pickle, via_file
 from .start_up import StartUpReadings
 from .worker_death import dead_workers, explain
@@ -481,7 +482,7 @@ class StopWaiting(Exception):
 def _iter(loader: DataLoader) -> Any:
     with warnings.catch_warnings():  # said in the budget's note instead
         warnings.filterwarnings("ignore", message=".*pin_memory.*")
-        with one_pickle(loader.dataset):
+        with one_pickle(loader.dataset), yielding_after_forks():
             return iter(loader)
 
 
