@@ -167,6 +167,27 @@ def test_a_second_run_shows_its_own_processes_and_markers_only(window):
     assert chart.markers() == ["stopped"] and chart.curve_names() == ["main"]
 
 
+def test_a_run_of_many_workers_leaves_a_bounded_few_hidden_curves_and_main_ready(window):
+    """Hidden curves wait for the next run's processes, but never more than ``MAX_SPARE``:
+    those of the highest workers go first, the main process's stays."""
+    from explorer.gui.charts.memory_chart import MAX_SPARE
+
+    chart = window.chart
+    many = [ProcessMemory(100, "main", 400 * MiB, None, None)]
+    many += [ProcessMemory(101 + k, f"worker-{k}", 120 * MiB, None, None) for k in range(24)]
+    chart.add_sweep(MemorySweep(0.1, tuple(many), False))
+    chart.redraw()
+    item = chart.plot.getPlotItem()
+    main = next(c for c in item.listDataItems() if c.name() == "main")
+    chart.clear()
+    roles = [c.name() for c in item.listDataItems() if c.name() == "main" or "worker" in c.name()]
+    assert len(roles) == MAX_SPARE and {"main", "worker-0", "worker-1"} <= set(roles)
+    chart.add_sweep(MemorySweep(0.1, tuple(many[:3]), False))
+    chart.redraw()
+    assert next(c for c in item.listDataItems() if c.name() == "main") is main
+    assert main.isVisible() and len(main.getData()[0]) == 1
+
+
 def test_the_first_runs_axes_do_not_rescale_as_its_workers_appear(window):
     """No earlier run left a frame: the run's start sets one with room for the workers, drawn
     before the forks (the hold's start), so the axes keep still as the workers appear, just

@@ -234,8 +234,8 @@ class MemoryChart(QWidget):
             series.curve.setData([], [])
             self._spare[series.role] = series.curve
         self._series.clear()
-        while len(self._spare) > MAX_SPARE:  # oldest first: a traced job's ranks come and go
-            self.plot.removeItem(self._spare.pop(next(iter(self._spare))))
+        while len(self._spare) > MAX_SPARE:  # the last added first: the highest workers
+            self.plot.removeItem(self._spare.popitem()[1])
         for buf in self._totals.values():
             buf.clear()
         self._marker_lines.clear()
