@@ -169,7 +169,9 @@ def test_a_second_run_shows_its_own_processes_and_markers_only(window):
 
 def test_a_run_of_many_workers_leaves_a_bounded_few_hidden_curves_and_main_ready(window):
     """Hidden curves wait for the next run's processes, but never more than ``MAX_SPARE``:
-    those of the highest workers go first, the main process's stays."""
+    those of the highest workers go first, the main process's stays. Marker lines likewise,
+    never more than ``MAX_KEPT``."""
+    from explorer.gui.charts.marker_lines import MAX_KEPT
     from explorer.gui.charts.memory_chart import MAX_SPARE
 
     chart = window.chart
@@ -179,10 +181,16 @@ def test_a_run_of_many_workers_leaves_a_bounded_few_hidden_curves_and_main_ready
     chart.redraw()
     item = chart.plot.getPlotItem()
     main = next(c for c in item.listDataItems() if c.name() == "main")
+    for k in range(40):  # an epoch's workers started and gone, twenty times
+        chart.add_marker(k / 10, "workers gone" if k % 2 else "2 workers started", minor=True)
     chart.clear()
     roles = [c.name() for c in item.listDataItems() if c.name() == "main" or "worker" in c.name()]
     assert len(roles) == MAX_SPARE and {"main", "worker-0", "worker-1"} <= set(roles)
+    lines = [i for i in item.items if isinstance(i, pg.InfiniteLine) and i is not chart._cursor]
+    assert len(lines) == MAX_KEPT and not any(line.isVisible() for line in lines)
     chart.add_sweep(MemorySweep(0.1, tuple(many[:3]), False))
+    chart.add_marker(0.3, "stopped")
+    assert chart.markers() == ["stopped"]
     chart.redraw()
     assert next(c for c in item.listDataItems() if c.name() == "main") is main
     assert main.isVisible() and len(main.getData()[0]) == 1

@@ -158,7 +158,6 @@ def test_timeline_names_the_batch_under_the_mouse(qtbot, window):
     )
     _run_and_wait(qtbot, window)
     timeline = window.timeline
-    timeline._redraw(force=True)
     assert timeline.lane_names() == ["main loop waits", "main process loads"]
     bar = timeline.bars()[5]
     x = (bar.fetch_start + bar.fetch_end) / 2

@@ -1,7 +1,7 @@
 """A moment for the process's other threads after each slow fork of a run's workers.
 
 ``os.fork`` holds the interpreter lock while the kernel copies the process's page tables:
-35-56 ms per worker for a 2.7 GB eager run here (about 17 ms a GB). The DataLoader starts its
+27-56 ms per worker for a 2.7 GB eager run here (10-21 ms a GB). The DataLoader starts its
 workers one after another, so two forks can follow each other with only a few milliseconds
 of Python between them, and a window that could not run in that gap stopped for both. At
 the forks of an eager run (2 workers, 800 JPEGs of 1024x768, a fresh window), its worst beat

@@ -132,8 +132,8 @@ class WorkerTimeline(QWidget):
         super().showEvent(event)
         self._redraw()  # drawn only while visible
 
-    def _redraw(self, force: bool = False) -> None:
-        if not self._dirty or not (force or self.isVisible()):
+    def _redraw(self) -> None:
+        if not self._dirty or not self.isVisible():
             return
         self._dirty = False
         d = self._data
