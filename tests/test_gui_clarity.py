@@ -169,8 +169,8 @@ def test_a_second_run_shows_its_own_processes_and_markers_only(window):
 
 def test_a_run_of_many_workers_leaves_a_bounded_few_hidden_curves_and_main_ready(window):
     """Hidden curves wait for the next run's processes, but never more than ``MAX_SPARE``:
-    those of the highest workers go first, the main process's stays. Marker lines likewise,
-    never more than ``MAX_KEPT``."""
+    those of roles no later run had go first, then the highest workers; the main process's
+    stays. Marker lines likewise, never more than ``MAX_KEPT``."""
     from explorer.gui.charts.marker_lines import MAX_KEPT
     from explorer.gui.charts.memory_chart import MAX_SPARE
 
@@ -194,6 +194,13 @@ def test_a_run_of_many_workers_leaves_a_bounded_few_hidden_curves_and_main_ready
     chart.redraw()
     assert next(c for c in item.listDataItems() if c.name() == "main") is main
     assert main.isVisible() and len(main.getData()[0]) == 1
+    chart.clear()  # a run of other roles (a traced job's) comes next: its curves are kept
+    other = [many[0]] + [ProcessMemory(201 + k, f"rank-{k}", MiB, None, None) for k in range(20)]
+    chart.add_sweep(MemorySweep(0.1, tuple(other), False))
+    chart.redraw()
+    chart.clear()
+    roles = {c.name() for c in item.listDataItems() if c.name() == "main" or "-" in c.name()}
+    assert roles == {"main"} | {f"rank-{k}" for k in range(MAX_SPARE - 1)}
 
 
 def test_the_first_runs_axes_do_not_rescale_as_its_workers_appear(window):

@@ -232,9 +232,11 @@ class MemoryChart(QWidget):
         for series in self._series.values():
             series.curve.setVisible(False)
             series.curve.setData([], [])
-            self._spare[series.role] = series.curve
+        # This run's roles (main first) before those left from earlier runs: past MAX_SPARE
+        # the dict's last go first, the stale roles and then this run's highest workers.
+        self._spare = {**{s.role: s.curve for s in self._series.values()}, **self._spare}
         self._series.clear()
-        while len(self._spare) > MAX_SPARE:  # the last added first: the highest workers
+        while len(self._spare) > MAX_SPARE:
             self.plot.removeItem(self._spare.popitem()[1])
         for buf in self._totals.values():
             buf.clear()
